@@ -1,0 +1,65 @@
+/**
+ * The Grad-CAM family on one shared pipeline: capture activations A and gradients G at one
+ * layer (one forward + one backward pass), combine them into a [N,h,w] map with the method's
+ * formula, ReLU at the layer's resolution, upsample to the image, min-max.
+ * A new CAM method is its `combine` formula and nothing else.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type {ExplainableModel} from "../model/adapter.js";
+import {assertFinite, explanationRecord, imageToPixels, readMap, recordableOptions, upsampleAndNormalize} from "./pipeline.js";
+import type {CommonOptions, Explanation, Method, RgbImage} from "./types.js";
+
+/** A, G: [N, h, w, k] → map before ReLU [N, h, w]. */
+export type CamCombine = (activations: tf.Tensor4D, gradients: tf.Tensor4D) => tf.Tensor3D;
+
+/** Σ_k w_k A_k for channel weights w [N, k]. */
+export function weightedChannelSum(activations: tf.Tensor4D, weights: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [n, , , k] = activations.shape;
+    return tf.sum(tf.mul(activations, weights.reshape([n, 1, 1, k])), 3) as tf.Tensor3D;
+  });
+}
+
+export function defineCam(spec: {name: string; title: string; combine: CamCombine}): Method<CommonOptions> {
+  return {
+    name: spec.name,
+    title: spec.title,
+    defaultScore: "logit",
+    async explain(model: ExplainableModel, image: RgbImage, options: CommonOptions = {}): Promise<Explanation> {
+      const startedAt = performance.now();
+      if (options.signal?.aborted) throw new Error("explanation was cancelled");
+      const layer = options.layer ?? model.defaultCamLayer;
+      model.camNode(layer);
+      const scoreMode = options.score ?? "logit";
+      const pixels = imageToPixels(model, image);
+      try {
+        // One forward and one backward pass; the top class (if none given) is chosen in-graph.
+        const probe = model.probe(pixels, {layers: [layer], classIndex: options.classIndex ?? "top", score: scoreMode});
+        const lowRes = tf.tidy(() => {
+          const combined = spec.combine(probe.activations[0]!, probe.gradients![0]!);
+          return tf.relu(combined.squeeze([0])) as tf.Tensor2D;
+        });
+        const [scoreValues, classValues] = await Promise.all([probe.scores!.data(), probe.classes!.data()]);
+        tf.dispose([probe.logits, probe.scores!, probe.classes!, ...probe.activations, ...probe.gradients!]);
+        assertFinite(scoreValues, "class score");
+        const target = {classIndex: classValues[0]!, scoreValue: scoreValues[0]!};
+        const map = await readMap(upsampleAndNormalize(lowRes, image.width, image.height));
+        lowRes.dispose();
+        return explanationRecord({
+          method: spec.name,
+          model,
+          map,
+          classIndex: target.classIndex,
+          scoreMode,
+          scoreValue: target.scoreValue,
+          layer,
+          options: recordableOptions({...options, layer, score: scoreMode}),
+          startedAt,
+          passes: {forward: 1, backward: 1}
+        });
+      } finally {
+        pixels.dispose();
+      }
+    }
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * Grad-CAM++: a_k(i,j) = g² / (2g² + Σ_ab A_k(a,b)·g³ + ε), a = 0 where g = 0;
+ * w_k = Σ_ij a_k(i,j)·ReLU(g); L = ReLU(Σ_k w_k A_k).
+ */
+import * as tf from "@tensorflow/tfjs";
+import {defineCam, weightedChannelSum} from "./cam.js";
+
+const EPSILON = 1e-6;
+
+export const gradCamPlusPlus = defineCam({
+  name: "gradcampp",
+  title: "Grad-CAM++",
+  combine: (activations, gradients) =>
+    tf.tidy(() => {
+      const g2 = tf.square(gradients);
+      const g3 = tf.mul(g2, gradients);
+      const activationSum = tf.sum(activations, [1, 2], true);
+      const denominator = tf.add(tf.add(tf.mul(g2, 2), tf.mul(activationSum, g3)), EPSILON);
+      const alpha = tf.where(tf.notEqual(gradients, 0), tf.div(g2, denominator), tf.zerosLike(g2));
+      const weights = tf.sum(tf.mul(alpha, tf.relu(gradients)), [1, 2]) as tf.Tensor2D;
+      return weightedChannelSum(activations, weights);
+    })
+});

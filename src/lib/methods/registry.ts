@@ -1,0 +1,22 @@
+/** Every method by its CLI name. A new method is one file plus one line here. */
+import {gradCam} from "./gradcam.js";
+import {gradCamPlusPlus} from "./gradcampp.js";
+import {integratedGradients} from "./integrated-gradients.js";
+import {layerCam} from "./layercam.js";
+import type {Method} from "./types.js";
+import {xGradCam} from "./xgradcam.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const METHODS: Record<string, Method<any>> = {
+  gradcam: gradCam,
+  gradcampp: gradCamPlusPlus,
+  xgradcam: xGradCam,
+  layercam: layerCam,
+  ig: integratedGradients
+};
+
+export function getMethod(name: string): Method<any> {
+  const method = METHODS[name];
+  if (!method) throw new Error(`unknown method "${name}": choose one of ${Object.keys(METHODS).join(", ")}`);
+  return method;
+}

@@ -1,0 +1,239 @@
+/**
+ * The engine's view of a CNN classifier: preprocessing and class names travel with the model,
+ * layers are listed with SISE's block ends marked, and the graph can be split or probed at any
+ * layer (inside residual blocks and nested models too).
+ */
+import * as tf from "@tensorflow/tfjs";
+import {finalActivation, flattenModel, runGraph, type GraphNode, type LayerGraph} from "./graph.js";
+import {describeLayers, type LayerInfo} from "./layers.js";
+import {preprocess, validatePreprocessing, UNIT_RANGE, type Preprocessing} from "./preprocessing.js";
+import {classScores, targetClasses, type ClassTarget, type ScoreMode} from "./score.js";
+
+export interface ModelMeta {
+  name: string;
+  preprocessing: Preprocessing;
+  classNames: string[];
+}
+
+export interface ProbeRequest {
+  /** Layers whose activations (and gradients, when `classIndex` is set) are returned. */
+  layers: readonly string[];
+  /** Class whose score is differentiated ("top": each image's prediction); omit for a forward pass only. */
+  classIndex?: ClassTarget;
+  score?: ScoreMode;
+  /** Also return the gradient of the score w.r.t. the pixel input. */
+  inputGradient?: boolean;
+}
+
+export interface ProbeResult {
+  /** Logits [N, classes]. */
+  logits: tf.Tensor2D;
+  /** Score of the target class per image [N] (present when classIndex was given). */
+  scores?: tf.Tensor1D;
+  /** Target class per image, int32 [N] (present when classIndex was given). */
+  classes?: tf.Tensor1D;
+  activations: tf.Tensor4D[];
+  /** ∂score/∂activation per layer, same shapes as activations (when classIndex was given). */
+  gradients?: tf.Tensor4D[];
+  inputGradient?: tf.Tensor4D;
+}
+
+export interface SplitModel {
+  layer: string;
+  /** Output of the split layer for pixel images [N,H,W,3]. */
+  activations(pixels: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * Model logits computed from the split layer's output. When a skip connection bypasses the
+   * layer, the rest of the graph also needs the pixels: pass them, or an error says so.
+   */
+  head(activations: tf.Tensor4D, pixels?: tf.Tensor4D): tf.Tensor2D;
+  /** True when the head needs the pixels too (a skip connection bypasses the layer). */
+  headNeedsInput: boolean;
+}
+
+export class ExplainableModel {
+  readonly graph: LayerGraph;
+  readonly layers: LayerInfo[];
+  readonly meta: ModelMeta;
+  readonly inputHeight: number;
+  readonly inputWidth: number;
+  readonly numClasses: number;
+  /** Activation of the final layer; "logit" scores undo it (softmax/sigmoid). */
+  readonly outputActivation: string;
+
+  constructor(readonly model: tf.LayersModel, meta: Partial<ModelMeta> = {}) {
+    this.graph = flattenModel(model);
+    const [, height, width, channels] = this.graph.input.shape;
+    if (this.graph.input.shape.length !== 4 || !height || !width || channels !== 3) {
+      throw new Error(
+        `model input must be [batch, height, width, 3] with a fixed size, got ${JSON.stringify(this.graph.input.shape)}`
+      );
+    }
+    this.inputHeight = height;
+    this.inputWidth = width;
+    const outShape = this.graph.output.shape;
+    if (outShape.length !== 2 || !outShape[1]) {
+      throw new Error(`model output must be [batch, classes], got ${JSON.stringify(outShape)}`);
+    }
+    this.numClasses = outShape[1];
+    this.outputActivation = finalActivation(this.graph.output.layer);
+    const classNames = meta.classNames ?? Array.from({length: this.numClasses}, (_, i) => `class ${i}`);
+    if (classNames.length !== this.numClasses) {
+      throw new Error(`model has ${this.numClasses} outputs but ${classNames.length} class names were given`);
+    }
+    this.meta = {
+      name: meta.name ?? model.name,
+      preprocessing: validatePreprocessing(meta.preprocessing ?? UNIT_RANGE),
+      classNames
+    };
+    this.layers = describeLayers(this.graph);
+  }
+
+  get camLayers(): string[] {
+    return this.layers.filter((l) => l.camCapable).map((l) => l.name);
+  }
+
+  get blockEnds(): string[] {
+    return this.layers.filter((l) => l.blockEnd).map((l) => l.name);
+  }
+
+  /** The usual Grad-CAM layer: the deepest block end. */
+  get defaultCamLayer(): string {
+    const ends = this.blockEnds;
+    const fallback = this.camLayers;
+    const name = ends[ends.length - 1] ?? fallback[fallback.length - 1];
+    if (!name) throw new Error(`model "${this.meta.name}" has no 4-D layer with spatial extent to explain`);
+    return name;
+  }
+
+  /** Looks up a layer usable for CAMs, with a clear error for unknown or non-4-D layers. */
+  camNode(name: string): GraphNode {
+    const node = this.graph.nodes.find((n) => n.name === name && n.layer !== null);
+    if (!node) {
+      const close = this.layers.filter((l) => l.name.includes(name) || name.includes(l.name)).slice(0, 5);
+      const hint = close.length ? ` (did you mean ${close.map((l) => `"${l.name}"`).join(", ")}?)` : "";
+      throw new Error(`layer "${name}" does not exist in model "${this.meta.name}"${hint}`);
+    }
+    const info = this.layers.find((l) => l.name === name)!;
+    if (!info.camCapable) {
+      throw new Error(
+        `layer "${name}" has output shape ${JSON.stringify(info.outputShape)}; explanations need a 4-D layer with spatial extent`
+      );
+    }
+    return node;
+  }
+
+  checkClass(classIndex: number): number {
+    if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.numClasses) {
+      throw new Error(`class index ${classIndex} is out of range: model "${this.meta.name}" has classes 0..${this.numClasses - 1}`);
+    }
+    return classIndex;
+  }
+
+  /** Logits [N, classes] for pixel images [N,H,W,3] in 0..255. */
+  logits(pixels: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const values = runGraph(this.graph, preprocess(pixels, this.meta.preprocessing), {logits: true});
+      return values.get(this.graph.output) as tf.Tensor2D;
+    });
+  }
+
+  /** Class scores [N] for pixel images. */
+  scores(pixels: tf.Tensor4D, classIndex: ClassTarget, mode: ScoreMode): tf.Tensor1D {
+    return tf.tidy(() => classScores(this.logits(pixels), classIndex, mode));
+  }
+
+  /**
+   * One forward pass (and, with a class, one backward pass) returning the activations of
+   * several layers and the gradients of the class score with respect to each of them.
+   * Gradients are total derivatives: each layer gets a zero probe added to its output and the
+   * gradient is taken w.r.t. the probes, so paths through deeper probed layers still count.
+   */
+  probe(pixels: tf.Tensor4D, request: ProbeRequest): ProbeResult {
+    const nodes = request.layers.map((name) => this.camNode(name));
+    if (request.classIndex === undefined) {
+      return tf.tidy(() => {
+        const values = runGraph(this.graph, preprocess(pixels, this.meta.preprocessing), {logits: true});
+        return {
+          logits: values.get(this.graph.output) as tf.Tensor2D,
+          activations: nodes.map((n) => values.get(n) as tf.Tensor4D)
+        };
+      });
+    }
+    const classIndex = request.classIndex === "top" ? "top" : this.checkClass(request.classIndex);
+    const mode = request.score ?? "logit";
+    const batch = pixels.shape[0];
+    const probes = nodes.map((n) => tf.zeros([batch, ...(n.shape.slice(1) as number[])]));
+    const kept: {logits?: tf.Tensor2D; scores?: tf.Tensor1D; classes?: tf.Tensor1D; activations: tf.Tensor4D[]} = {
+      activations: []
+    };
+    const scoreSum = (input: tf.Tensor, ...layerProbes: tf.Tensor[]): tf.Scalar => {
+      const add = new Map(nodes.map((n, i) => [n.name, layerProbes[i]!]));
+      const values = runGraph(this.graph, preprocess(input, this.meta.preprocessing), {add, logits: true});
+      const logits = values.get(this.graph.output)!;
+      const scores = classScores(logits, classIndex, mode);
+      kept.logits = tf.keep(logits) as tf.Tensor2D;
+      kept.scores = tf.keep(tf.clone(scores));
+      kept.classes = tf.keep(targetClasses(logits, classIndex));
+      kept.activations = nodes.map((n) => tf.keep(values.get(n)!) as tf.Tensor4D);
+      return tf.sum(scores);
+    };
+    try {
+      const {value, grads} = tf.valueAndGrads(scoreSum)([pixels, ...probes]);
+      value.dispose();
+      const [inputGradient, ...gradients] = grads as tf.Tensor4D[];
+      if (!request.inputGradient) inputGradient!.dispose();
+      return {
+        logits: kept.logits!,
+        scores: kept.scores!,
+        classes: kept.classes!,
+        activations: kept.activations,
+        gradients,
+        ...(request.inputGradient ? {inputGradient: inputGradient!} : {})
+      };
+    } finally {
+      tf.dispose(probes);
+    }
+  }
+
+  /** Splits the model at a layer: head(activations(x)) equals the model's logits on x. */
+  split(layerName: string): SplitModel {
+    const node = this.camNode(layerName);
+    // Does any path from the input reach the output without passing through the split layer?
+    const headNeedsInput = pathAvoiding(this.graph, node);
+    const preprocessing = this.meta.preprocessing;
+    return {
+      layer: node.name,
+      headNeedsInput,
+      activations: (pixels) =>
+        tf.tidy(() => runGraph(this.graph, preprocess(pixels, preprocessing), {targets: [node]}).get(node) as tf.Tensor4D),
+      head: (activations, pixels) =>
+        tf.tidy(() => {
+          if (headNeedsInput && !pixels) {
+            throw new Error(`a skip connection bypasses layer "${node.name}": head() needs the pixel input too`);
+          }
+          const x = pixels ? preprocess(pixels, preprocessing) : tf.zeros([activations.shape[0], this.inputHeight, this.inputWidth, 3]);
+          const values = runGraph(this.graph, x, {replace: new Map([[node.name, activations]]), logits: true});
+          return values.get(this.graph.output) as tf.Tensor2D;
+        })
+    };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** True when the output depends on the input through a path that avoids `cut`. */
+function pathAvoiding(graph: LayerGraph, cut: GraphNode): boolean {
+  const seen = new Set<GraphNode>();
+  const stack: GraphNode[] = [graph.output];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node === cut || seen.has(node)) continue;
+    if (node === graph.input) return true;
+    seen.add(node);
+    stack.push(...node.inputs);
+  }
+  return false;
+}
