@@ -4,10 +4,11 @@
  * layer (inside residual blocks and nested models too).
  */
 import * as tf from "@tensorflow/tfjs";
-import {finalActivation, flattenModel, runGraph, type GraphNode, type LayerGraph} from "./graph.js";
+import {layersModelRunner, type GraphNode, type LayerGraph, type ModelRunner} from "./graph.js";
+import {graphModelRunner} from "./graph-model-runner.js";
 import {describeLayers, type LayerInfo} from "./layers.js";
 import {preprocess, validatePreprocessing, UNIT_RANGE, type Preprocessing} from "./preprocessing.js";
-import {classScores, targetClasses, type ClassTarget, type ScoreMode} from "./score.js";
+import {activateLogits, classScores, targetClasses, type ClassTarget, type ScoreMode} from "./score.js";
 
 export interface ModelMeta {
   name: string;
@@ -53,6 +54,7 @@ export interface SplitModel {
 
 export class ExplainableModel {
   readonly graph: LayerGraph;
+  readonly runner: ModelRunner;
   readonly layers: LayerInfo[];
   readonly meta: ModelMeta;
   readonly inputHeight: number;
@@ -61,8 +63,9 @@ export class ExplainableModel {
   /** Activation of the final layer; "logit" scores undo it (softmax/sigmoid). */
   readonly outputActivation: string;
 
-  constructor(readonly model: tf.LayersModel, meta: Partial<ModelMeta> = {}) {
-    this.graph = flattenModel(model);
+  constructor(readonly model: tf.LayersModel | tf.GraphModel, meta: Partial<ModelMeta> = {}) {
+    this.runner = model instanceof tf.GraphModel ? graphModelRunner(model) : layersModelRunner(model);
+    this.graph = this.runner.graph;
     const [, height, width, channels] = this.graph.input.shape;
     if (this.graph.input.shape.length !== 4 || !height || !width || channels !== 3) {
       throw new Error(
@@ -76,13 +79,13 @@ export class ExplainableModel {
       throw new Error(`model output must be [batch, classes], got ${JSON.stringify(outShape)}`);
     }
     this.numClasses = outShape[1];
-    this.outputActivation = finalActivation(this.graph.output.layer);
+    this.outputActivation = this.runner.outputActivation;
     const classNames = meta.classNames ?? Array.from({length: this.numClasses}, (_, i) => `class ${i}`);
     if (classNames.length !== this.numClasses) {
       throw new Error(`model has ${this.numClasses} outputs but ${classNames.length} class names were given`);
     }
     this.meta = {
-      name: meta.name ?? model.name,
+      name: meta.name ?? (model instanceof tf.GraphModel ? "graph model" : model.name),
       preprocessing: validatePreprocessing(meta.preprocessing ?? UNIT_RANGE),
       classNames
     };
@@ -108,7 +111,7 @@ export class ExplainableModel {
 
   /** Looks up a layer usable for CAMs, with a clear error for unknown or non-4-D layers. */
   camNode(name: string): GraphNode {
-    const node = this.graph.nodes.find((n) => n.name === name && n.layer !== null);
+    const node = this.graph.nodes.find((n) => n.name === name && n !== this.graph.input);
     if (!node) {
       const close = this.layers.filter((l) => l.name.includes(name) || name.includes(l.name)).slice(0, 5);
       const hint = close.length ? ` (did you mean ${close.map((l) => `"${l.name}"`).join(", ")}?)` : "";
@@ -133,7 +136,7 @@ export class ExplainableModel {
   /** Logits [N, classes] for pixel images [N,H,W,3] in 0..255. */
   logits(pixels: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
-      const values = runGraph(this.graph, preprocess(pixels, this.meta.preprocessing), {logits: true});
+      const values = this.runner.run(preprocess(pixels, this.meta.preprocessing), {logits: true});
       return values.get(this.graph.output) as tf.Tensor2D;
     });
   }
@@ -153,7 +156,10 @@ export class ExplainableModel {
     const nodes = request.layers.map((name) => this.camNode(name));
     if (request.classIndex === undefined) {
       return tf.tidy(() => {
-        const values = runGraph(this.graph, preprocess(pixels, this.meta.preprocessing), {logits: true});
+        const values = this.runner.run(preprocess(pixels, this.meta.preprocessing), {
+          logits: true,
+          targets: [this.graph.output, ...nodes]
+        });
         return {
           logits: values.get(this.graph.output) as tf.Tensor2D,
           activations: nodes.map((n) => values.get(n) as tf.Tensor4D)
@@ -161,6 +167,7 @@ export class ExplainableModel {
       });
     }
     const classIndex = request.classIndex === "top" ? "top" : this.checkClass(request.classIndex);
+    if (!this.runner.supportsProbes) return this.probeLayerByLayer(pixels, nodes, classIndex, request);
     const mode = request.score ?? "logit";
     const batch = pixels.shape[0];
     const probes = nodes.map((n) => tf.zeros([batch, ...(n.shape.slice(1) as number[])]));
@@ -169,7 +176,11 @@ export class ExplainableModel {
     };
     const scoreSum = (input: tf.Tensor, ...layerProbes: tf.Tensor[]): tf.Scalar => {
       const add = new Map(nodes.map((n, i) => [n.name, layerProbes[i]!]));
-      const values = runGraph(this.graph, preprocess(input, this.meta.preprocessing), {add, logits: true});
+      const values = this.runner.run(preprocess(input, this.meta.preprocessing), {
+        add,
+        logits: true,
+        targets: [this.graph.output, ...nodes]
+      });
       const logits = values.get(this.graph.output)!;
       const scores = classScores(logits, classIndex, mode);
       kept.logits = tf.keep(logits) as tf.Tensor2D;
@@ -183,17 +194,55 @@ export class ExplainableModel {
       value.dispose();
       const [inputGradient, ...gradients] = grads as tf.Tensor4D[];
       if (!request.inputGradient) inputGradient!.dispose();
+      // Kept tensors escape every scope; clones are owned by the caller's scope like any result.
+      const owned = <T extends tf.Tensor>(t: T): T => tf.clone(t);
       return {
-        logits: kept.logits!,
-        scores: kept.scores!,
-        classes: kept.classes!,
-        activations: kept.activations,
+        logits: owned(kept.logits!),
+        scores: owned(kept.scores!),
+        classes: owned(kept.classes!),
+        activations: kept.activations.map(owned),
         gradients,
         ...(request.inputGradient ? {inputGradient: inputGradient!} : {})
       };
     } finally {
-      tf.dispose(probes);
+      tf.dispose([...probes, ...kept.activations]);
+      if (kept.logits) tf.dispose([kept.logits, kept.scores!, kept.classes!]);
     }
+  }
+
+  /**
+   * Probe for models without additive probes (GraphModels): the activations come from one
+   * forward pass; each layer's gradient from feeding that layer and differentiating the rest.
+   */
+  private probeLayerByLayer(pixels: tf.Tensor4D, nodes: GraphNode[], target: ClassTarget, request: ProbeRequest): ProbeResult {
+    const mode = request.score ?? "logit";
+    return tf.tidy(() => {
+      const x = preprocess(pixels, this.meta.preprocessing);
+      const values = this.runner.run(x, {logits: true, targets: [this.graph.output, ...nodes]});
+      const logits = values.get(this.graph.output) as tf.Tensor2D;
+      const classes = targetClasses(logits, target);
+      const oneHot = tf.cast(tf.oneHot(classes, this.numClasses), "float32");
+      const scoreOf = (l: tf.Tensor) => tf.sum(tf.mul(activateLogits(l, mode), oneHot), 1);
+      const activations = nodes.map((n) => values.get(n) as tf.Tensor4D);
+      const gradients = nodes.map((n, i) =>
+        tf.grad((a: tf.Tensor) =>
+          tf.sum(scoreOf(this.runner.run(x, {replace: new Map([[n.name, a]]), logits: true}).get(this.graph.output)!))
+        )(activations[i]!) as tf.Tensor4D
+      );
+      const inputGradient = request.inputGradient
+        ? (tf.grad((p: tf.Tensor) =>
+            tf.sum(scoreOf(this.runner.run(preprocess(p, this.meta.preprocessing), {logits: true}).get(this.graph.output)!))
+          )(pixels) as tf.Tensor4D)
+        : undefined;
+      return {
+        logits,
+        scores: scoreOf(logits) as tf.Tensor1D,
+        classes,
+        activations,
+        gradients,
+        ...(inputGradient ? {inputGradient} : {})
+      };
+    });
   }
 
   /** Splits the model at a layer: head(activations(x)) equals the model's logits on x. */
@@ -206,14 +255,14 @@ export class ExplainableModel {
       layer: node.name,
       headNeedsInput,
       activations: (pixels) =>
-        tf.tidy(() => runGraph(this.graph, preprocess(pixels, preprocessing), {targets: [node]}).get(node) as tf.Tensor4D),
+        tf.tidy(() => this.runner.run(preprocess(pixels, preprocessing), {targets: [node]}).get(node) as tf.Tensor4D),
       head: (activations, pixels) =>
         tf.tidy(() => {
           if (headNeedsInput && !pixels) {
             throw new Error(`a skip connection bypasses layer "${node.name}": head() needs the pixel input too`);
           }
           const x = pixels ? preprocess(pixels, preprocessing) : tf.zeros([activations.shape[0], this.inputHeight, this.inputWidth, 3]);
-          const values = runGraph(this.graph, x, {replace: new Map([[node.name, activations]]), logits: true});
+          const values = this.runner.run(x, {replace: new Map([[node.name, activations]]), logits: true});
           return values.get(this.graph.output) as tf.Tensor2D;
         })
     };

@@ -91,6 +91,28 @@ function flattenContainer(
   return container.outputs.map(visit);
 }
 
+/**
+ * How the adapter executes a model: a LayersModel runs layer by layer (any layer's output can
+ * be replaced or probed); a GraphModel runs through its own executor with intermediate feeds.
+ */
+export interface ModelRunner {
+  readonly graph: LayerGraph;
+  readonly outputActivation: ActivationName;
+  /** Additive probes supported: gradients for several layers from one backward pass. */
+  readonly supportsProbes: boolean;
+  run(x: tf.Tensor, options?: RunOptions): Map<GraphNode, tf.Tensor>;
+}
+
+export function layersModelRunner(model: tf.LayersModel): ModelRunner {
+  const graph = flattenModel(model);
+  return {
+    graph,
+    outputActivation: finalActivation(graph.output.layer),
+    supportsProbes: true,
+    run: (x, options) => runGraph(graph, x, options)
+  };
+}
+
 export interface RunOptions {
   /** Replace these layers' outputs by the given tensors (the layer is not computed). */
   replace?: ReadonlyMap<string, tf.Tensor>;
@@ -146,7 +168,7 @@ export function neededNodes(targets: readonly GraphNode[], replace?: ReadonlyMap
   return needed;
 }
 
-type ActivationName = "softmax" | "sigmoid" | "linear" | "other";
+export type ActivationName = "softmax" | "sigmoid" | "linear" | "other";
 
 /** The activation a classifier's final layer applies, if it is one we can undo. */
 export function finalActivation(layer: tf.layers.Layer | null): ActivationName {

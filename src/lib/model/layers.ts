@@ -18,7 +18,7 @@ export interface LayerInfo {
   index: number;
 }
 
-const PASS_THROUGH = new Set(["ZeroPadding2D"]);
+const PASS_THROUGH = new Set(["ZeroPadding2D", "Pad", "PadV2", "MirrorPad", "Identity"]);
 
 function spatialSize(node: GraphNode): number | null {
   if (node.shape.length !== 4) return null;
@@ -40,7 +40,7 @@ function consumersOf(graph: LayerGraph): Map<GraphNode, GraphNode[]> {
 
 export function describeLayers(graph: LayerGraph): LayerInfo[] {
   const consumers = consumersOf(graph);
-  const camCapable = (node: GraphNode) => node.layer !== null && (spatialSize(node) ?? 0) > 1;
+  const camCapable = (node: GraphNode) => node !== graph.input && (spatialSize(node) ?? 0) > 1;
 
   // Consumers of a node, looking through pass-through layers such as zero padding.
   const effectiveConsumers = (node: GraphNode): GraphNode[] =>
@@ -54,7 +54,8 @@ export function describeLayers(graph: LayerGraph): LayerInfo[] {
 
   const blockEnds = new Set<GraphNode>();
   for (const node of graph.nodes) {
-    if (!camCapable(node)) continue;
+    // Padding only prepares a down-sampling layer; the tensor it pads is the block end.
+    if (!camCapable(node) || PASS_THROUGH.has(node.className)) continue;
     const size = spatialSize(node)!;
     const next = effectiveConsumers(node);
     const dropsResolution = next.some((c) => {
@@ -66,7 +67,7 @@ export function describeLayers(graph: LayerGraph): LayerInfo[] {
   }
 
   return graph.nodes
-    .filter((node) => node.layer !== null)
+    .filter((node) => node !== graph.input)
     .map((node) => ({
       name: node.name,
       className: node.className,
