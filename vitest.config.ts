@@ -8,6 +8,9 @@ export default defineConfig({
     // tfjs backends are process-global state; isolate files in forks.
     pool: "forks",
     fileParallelism: true,
-    maxWorkers: 2
+    maxWorkers: 2,
+    // The JSON report is what CI counts from (.ci/run prints "N passed, N failed").
+    reporters: ["default", "json"],
+    outputFile: {json: "test-output/vitest-report.json"}
   }
 });

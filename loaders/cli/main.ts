@@ -1,0 +1,123 @@
+/**
+ * `saliency` command line:
+ *   saliency layers  --model PATH [--json] [--backend B]
+ *   saliency explain --model PATH --image FILE --method NAME [--layer L] [--class N]
+ *                    [--score logit|softmax|sigmoid] [--seed S] [--backend B] --out FILE.json|FILE.png
+ * Every error is one line on stderr and a non-zero exit; outputs are written whole or not at all.
+ */
+import {renameSync, writeFileSync} from "node:fs";
+import {extname} from "node:path";
+import {parseArgs} from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import {overlay} from "../../src/lib/maps/overlay.js";
+import {METHODS, getMethod} from "../../src/lib/methods/registry.js";
+import type {Explanation} from "../../src/lib/methods/types.js";
+import {selectNodeBackend} from "../backend.js";
+import {encodePng, readImageFile} from "../image-io.js";
+import {openModel} from "../model-files.js";
+import {EXPLAIN_OPTIONS, methodOptionsFromArgs, parseNumber} from "./args.js";
+
+const USAGE = `usage:
+  saliency layers  --model PATH [--json] [--backend auto|wasm|cpu|tensorflow]
+  saliency explain --model PATH --image FILE --method NAME --out FILE.json|FILE.png
+                   [--layer L] [--class N] [--score logit|softmax|sigmoid] [--seed S] [--backend B]
+                   [--steps M] [--baseline black|blur|noise] [--batch B] [--colormap turbo] [--alpha 0.5]
+methods: ${Object.keys(METHODS).join(" ")}
+models:  a directory or model.json path (card.json beside it gives classes and preprocessing),
+         or nsfwjs:mobilenet_v2 | nsfwjs:inception_v3 for the packaged pretrained models`;
+
+/** Writes next to the target and renames, so a failure never leaves half a file. */
+function writeWhole(path: string, contents: string | Uint8Array): void {
+  const temporary = `${path}.partial-${process.pid}`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") throw new Error(`--${name} is required\n${USAGE}`);
+  return value;
+}
+
+export function explanationToJson(result: Explanation): object {
+  const {map, ...rest} = result;
+  return {...rest, width: map.width, height: map.height, map: Array.from(map.data, (v) => Math.round(v * 1e6) / 1e6)};
+}
+
+async function layersCommand(argv: string[]): Promise<void> {
+  const {values} = parseArgs({args: argv, options: {model: {type: "string"}, json: {type: "boolean"}, backend: {type: "string"}}, strict: true});
+  const modelPath = required(values, "model");
+  await selectNodeBackend(values.backend);
+  const model = await openModel(modelPath);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({model: model.meta.name, input: [model.inputHeight, model.inputWidth, 3], classes: model.meta.classNames, layers: model.layers}, null, 1)}\n`);
+    return;
+  }
+  const rows = model.layers.map((l) => [
+    String(l.index).padStart(4),
+    l.name.padEnd(40),
+    l.className.padEnd(24),
+    JSON.stringify(l.outputShape).padEnd(18),
+    l.camCapable ? "cam" : "   ",
+    l.blockEnd ? "block-end" : ""
+  ]);
+  process.stdout.write(`${model.meta.name}: input ${model.inputHeight}x${model.inputWidth}x3, ${model.numClasses} classes\n`);
+  for (const row of rows) process.stdout.write(`${row.join(" ").trimEnd()}\n`);
+}
+
+async function explainCommand(argv: string[]): Promise<void> {
+  const {values} = parseArgs({args: argv, options: EXPLAIN_OPTIONS, strict: true});
+  const modelPath = required(values, "model");
+  const imagePath = required(values, "image");
+  const method = getMethod(required(values, "method"));
+  const out = required(values, "out");
+  const format = extname(out).toLowerCase();
+  if (format !== ".json" && format !== ".png") throw new Error(`--out must end in .json or .png, got "${out}"`);
+  const options = methodOptionsFromArgs(values);
+  const alpha = values.alpha !== undefined ? parseNumber("alpha", values.alpha, 0, 1) : 0.5;
+  const image = readImageFile(imagePath);
+  const backend = await selectNodeBackend(values.backend);
+  const model = await openModel(modelPath);
+  let lastReport = 0;
+  const result = await method.explain(model, image, {
+    ...options,
+    onProgress: (p: {done: number; total: number; remainingMs: number}) => {
+      const now = Date.now();
+      if (process.stderr.isTTY && now - lastReport > 200) {
+        lastReport = now;
+        process.stderr.write(`\r${method.name}: ${p.done}/${p.total}, ${(p.remainingMs / 1000).toFixed(1)} s left   `);
+      }
+    }
+  });
+  if (process.stderr.isTTY && lastReport > 0) process.stderr.write("\n");
+  if (format === ".json") {
+    writeWhole(out, `${JSON.stringify({...explanationToJson(result), image: imagePath, model: model.meta.name, backendProvider: backend.provider})}\n`);
+  } else {
+    const rgba = overlay(image.rgb, 3, image.width, image.height, result.map, {colormap: (values.colormap ?? "turbo") as "turbo", alpha});
+    writeWhole(out, encodePng(image.width, image.height, rgba));
+  }
+  process.stderr.write(
+    `${method.title}: class ${result.classIndex} (${result.className}), ${result.score.mode} ${result.score.value.toFixed(4)}, ` +
+      `${result.timings.totalMs.toFixed(0)} ms on ${result.backend} → ${out}\n`
+  );
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === "layers") await layersCommand(rest);
+    else if (command === "explain") await explainCommand(rest);
+    else if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 1 : 0;
+    } else throw new Error(`unknown command "${command}"\n${USAGE}`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`saliency: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    tf.disposeVariables();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
