@@ -1,0 +1,33 @@
+/** Entry point of the generated data sets: getDataset(name) and the class lists. */
+import {resolveSize, type GeneratorOptions} from "./dataset-options.js";
+import {createShapesDataset} from "./shapes.js";
+import {createShapesPairsDataset} from "./shapes-pairs.js";
+import {createDefectsDataset, DEFECT_CLASS_NAMES} from "./defects.js";
+import type {Dataset, DatasetName} from "./types.js";
+
+export type {Dataset, DatasetName, Instance, Sample} from "./types.js";
+export type {GeneratorOptions} from "./dataset-options.js";
+export {DEFAULT_SIZE} from "./dataset-options.js";
+export {SHAPE_CLASS_NAMES} from "./shape-classes.js";
+export {TEST_SEED, TRAIN_SEED, VALIDATION_SEED, sampleSeed} from "./seeds.js";
+export {createShapesDataset, createShapesPairsDataset, createDefectsDataset, DEFECT_CLASS_NAMES};
+
+export const DATASET_NAMES: readonly DatasetName[] = ["shapes", "shapes-pairs", "defects"];
+
+export function isDatasetName(name: string): name is DatasetName {
+  return (DATASET_NAMES as readonly string[]).includes(name);
+}
+
+export function getDataset(name: DatasetName, options: GeneratorOptions = {}): Dataset {
+  resolveSize(options);
+  switch (name) {
+    case "shapes":
+      return createShapesDataset(options);
+    case "shapes-pairs":
+      return createShapesPairsDataset(options);
+    case "defects":
+      return createDefectsDataset(options);
+    default:
+      throw new Error(`unknown data set ${name}`);
+  }
+}
