@@ -103,6 +103,8 @@ async function explainCommand(argv: string[]): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Production mode: no console banners from tfjs, so stderr carries only our own messages.
+  tf.env().set("PROD", true);
   const [command, ...rest] = argv;
   try {
     if (command === "layers") await layersCommand(rest);
