@@ -41,7 +41,9 @@ function required(values: Record<string, unknown>, name: string): string {
 
 export function explanationToJson(result: Explanation): object {
   const {map, ...rest} = result;
-  return {...rest, width: map.width, height: map.height, map: Array.from(map.data, (v) => Math.round(v * 1e6) / 1e6)};
+  // Typed arrays in intermediates become plain lists (JSON.stringify would write {"0": …}).
+  const plain = JSON.parse(JSON.stringify(rest, (_key, value: unknown) => (ArrayBuffer.isView(value) ? Array.from(value as Float32Array) : value)));
+  return {...plain, width: map.width, height: map.height, map: Array.from(map.data, (v) => Math.round(v * 1e6) / 1e6)};
 }
 
 async function layersCommand(argv: string[]): Promise<void> {

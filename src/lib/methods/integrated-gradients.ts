@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import {BASELINES, makeBaseline, type BaselineName} from "./baselines.js";
 import {explanationRecord, imageToPixels, minmaxTensor, readMap, recordableOptions, resolveTarget} from "./pipeline.js";
 import {WorkTracker, yieldToEventLoop} from "./progress.js";
+import {checkIntegerOption} from "./options.js";
 import type {CommonOptions, Explanation, Method} from "./types.js";
 
 export interface IntegratedGradientsOptions extends CommonOptions {
@@ -15,13 +16,6 @@ export interface IntegratedGradientsOptions extends CommonOptions {
   baseline?: BaselineName;
   /** How colour channels are reduced to one value per pixel. */
   reduce?: "abs-sum" | "sum";
-}
-
-export function checkIntegerOption(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-  return value;
 }
 
 export const integratedGradients: Method<IntegratedGradientsOptions> = {

@@ -1,8 +1,13 @@
 /** Every method by its CLI name. A new method is one file plus one line here. */
+import {adaSise} from "./adasise.js";
 import {gradCam} from "./gradcam.js";
 import {gradCamPlusPlus} from "./gradcampp.js";
+import {integratedGradCam} from "./igcam.js";
 import {integratedGradients} from "./integrated-gradients.js";
 import {layerCam} from "./layercam.js";
+import {rise} from "./rise.js";
+import {scoreCam} from "./scorecam.js";
+import {sise} from "./sise.js";
 import type {Method} from "./types.js";
 import {xGradCam} from "./xgradcam.js";
 
@@ -12,7 +17,12 @@ export const METHODS: Record<string, Method<any>> = {
   gradcampp: gradCamPlusPlus,
   xgradcam: xGradCam,
   layercam: layerCam,
-  ig: integratedGradients
+  ig: integratedGradients,
+  igcam: integratedGradCam,
+  rise,
+  scorecam: scoreCam,
+  sise,
+  adasise: adaSise
 };
 
 export function getMethod(name: string): Method<any> {

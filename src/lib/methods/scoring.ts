@@ -1,0 +1,100 @@
+/**
+ * Perturbation scoring shared by RISE, Score-CAM and SISE: s_k = Ψ_c(I ⊙ m_k) for a stream of
+ * masks, in batches (one forward pass per batch), with progress, cancellation between batches
+ * and, optionally, the weighted mask sum Σ_k weight_k·m_k accumulated on the way.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type {ExplainableModel} from "../model/adapter.js";
+import type {ScoreMode} from "../model/score.js";
+import {weightedMaskSum} from "./masking.js";
+import {assertFinite} from "./pipeline.js";
+import {yieldToEventLoop, type WorkTracker} from "./progress.js";
+
+/** Masks made on demand, batch by batch, so that thousands of them never sit in memory at once. */
+export interface MaskSource {
+  count: number;
+  /** Masks start..start+size−1 as [size, H, W, 1] (0..1) at the model's input size; called in order. */
+  make(start: number, size: number): tf.Tensor4D;
+}
+
+export interface MaskScoring {
+  classIndex: number;
+  score: ScoreMode;
+  batchSize: number;
+  work: WorkTracker;
+  /** Per-mask weights [b] from the batch's scores and masks; when given, Σ_k weight_k·m_k is returned. */
+  weight?: (scores: tf.Tensor1D, masks: tf.Tensor4D) => tf.Tensor1D;
+}
+
+export interface MaskScores {
+  /** s_k for every mask, in source order. */
+  scores: Float32Array;
+  /** Σ_k weight_k·m_k [H, W] (caller disposes), or null without `weight`. */
+  weightedSum: tf.Tensor2D | null;
+}
+
+/** Scores every mask of `source` on `pixels` [1, H, W, 3] (pixel space: the image is masked before preprocessing). */
+export async function scoreMasks(
+  model: ExplainableModel,
+  pixels: tf.Tensor4D,
+  source: MaskSource,
+  scoring: MaskScoring
+): Promise<MaskScores> {
+  const {classIndex, score, batchSize, work, weight} = scoring;
+  const scores = new Float32Array(source.count);
+  let sum: tf.Tensor2D | null = null;
+  try {
+    for (let start = 0; start < source.count; start += batchSize) {
+      const size = Math.min(batchSize, source.count - start);
+      const [batchScores, batchSum] = tf.tidy(() => {
+        const masks = source.make(start, size);
+        const s = model.scores(tf.mul(pixels, masks) as tf.Tensor4D, classIndex, score);
+        return weight ? [s, weightedMaskSum(masks, weight(s, masks))] : [s];
+      });
+      if (batchSum) {
+        const next: tf.Tensor2D = sum ? tf.add(sum, batchSum) : batchSum;
+        if (sum) tf.dispose([sum, batchSum]);
+        sum = next as tf.Tensor2D;
+      }
+      const values = await batchScores!.data();
+      batchScores!.dispose();
+      assertFinite(values, "class score");
+      scores.set(values, start);
+      await yieldToEventLoop();
+      work.advance(size);
+    }
+    return {scores, weightedSum: sum};
+  } catch (error) {
+    sum?.dispose();
+    throw error;
+  }
+}
+
+/**
+ * The class to explain (given, or the top prediction) and its score under `mode`, from the
+ * logits [n, classes] of a pass whose first row is the image: saves a separate forward pass.
+ */
+export async function targetFromLogits(
+  model: ExplainableModel,
+  logits: tf.Tensor2D,
+  classIndex: number | undefined,
+  mode: ScoreMode
+): Promise<{classIndex: number; scoreValue: number}> {
+  const values = Array.from((await logits.data()).subarray(0, model.numClasses));
+  assertFinite(values, "model output");
+  let chosen = classIndex;
+  if (chosen === undefined) {
+    chosen = 0;
+    for (let i = 1; i < values.length; i++) if (values[i]! > values[chosen]!) chosen = i;
+  }
+  model.checkClass(chosen);
+  const logit = values[chosen]!;
+  let scoreValue = logit;
+  if (mode === "sigmoid") scoreValue = 1 / (1 + Math.exp(-logit));
+  if (mode === "softmax") {
+    const top = Math.max(...values);
+    const total = values.reduce((s, v) => s + Math.exp(v - top), 0);
+    scoreValue = Math.exp(logit - top) / total;
+  }
+  return {classIndex: chosen, scoreValue};
+}

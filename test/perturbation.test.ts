@@ -1,0 +1,236 @@
+import * as tf from "@tensorflow/tfjs";
+import {beforeAll, describe, expect, it} from "vitest";
+import {resizeBilinearArray} from "../src/lib/maps/resize.js";
+import {ExplainableModel} from "../src/lib/model/adapter.js";
+import {rise, type RiseOptions} from "../src/lib/methods/rise.js";
+import {drawRiseMask, riseMaskSource, type RiseMaskDraw, type RiseMaskSettings} from "../src/lib/methods/rise-masks.js";
+import {scoreCam} from "../src/lib/methods/scorecam.js";
+import {seededRandom} from "../src/lib/random.js";
+import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+const minmax = (xs: ArrayLike<number>) => {
+  const values = Array.from(xs);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return values.map((x) => (x - lo) / (hi - lo + 1e-6));
+};
+const relu = (x: number) => Math.max(0, x);
+
+/** RISE mask the slow, obvious way: upsample the whole (s+1)·cell grid, then crop at the shift. */
+function referenceMask(draw: RiseMaskDraw, settings: RiseMaskSettings): number[] {
+  const {grid, height, width} = settings;
+  const bigH = (grid + 1) * Math.ceil(height / grid);
+  const bigW = (grid + 1) * Math.ceil(width / grid);
+  const big = resizeBilinearArray(draw.cells, grid, grid, bigW, bigH);
+  const out: number[] = [];
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out.push(big[(y + draw.shiftY) * bigW + x + draw.shiftX]!);
+  return out;
+}
+
+/**
+ * The 4x4 linear-head model in plain JS. Its features are ReLU(1x1 conv) without bias, so for a
+ * mask m ≥ 0: A(I⊙m) = m⊙A(I), and the logits are Σ_k W[k][c]·mean_p(m(p)·A_k(p)) + b_c.
+ */
+function linearCase(image = testImage(4, 4, 42)) {
+  const {model: tfModel, convKernel, denseKernel, denseBias} = linearHeadModel();
+  const model = new ExplainableModel(tfModel);
+  const A = [0, 1].map((k) =>
+    Array.from({length: 16}, (_, p) => relu([0, 1, 2].reduce((s, c) => s + (image.rgb[p * 3 + c]! / 255) * convKernel[c]![k]!, 0)))
+  );
+  const maskedLogits = (mask: readonly number[]) =>
+    [0, 1].map((c) => denseBias[c]! + [0, 1].reduce((s, k) => s + (denseKernel[k]![c]! * A[k]!.reduce((t, a, p) => t + mask[p]! * a, 0)) / 16, 0));
+  const probability = (mask: readonly number[], c: number) => {
+    const logits = maskedLogits(mask);
+    const top = Math.max(...logits);
+    return Math.exp(logits[c]! - top) / logits.reduce((s, l) => s + Math.exp(l - top), 0);
+  };
+  return {model, image, A, probability};
+}
+
+describe("RISE masks", () => {
+  const settings: RiseMaskSettings = {grid: 3, keep: 0.4, height: 10, width: 13};
+
+  it("match upsample-then-crop of the drawn grid, and do not depend on the batch split", async () => {
+    const random = seededRandom(5);
+    const draws = Array.from({length: 7}, () => drawRiseMask(random, settings));
+    const source = riseMaskSource(7, settings, 5);
+    const batches = [source.make(0, 3), source.make(3, 4)];
+    const masks = tf.concat(batches);
+    const values = await masks.data();
+    tf.dispose([masks, ...batches]);
+    draws.forEach((draw, i) => {
+      expect(draw.shiftY).toBeLessThan(4); // ⌈10/3⌉
+      expect(draw.shiftX).toBeLessThan(5); // ⌈13/3⌉
+      referenceMask(draw, settings).forEach((v, p) => expect(values[i * 130 + p]).toBeCloseTo(v, 5));
+    });
+    const whole = riseMaskSource(7, settings, 5).make(0, 7);
+    expect([...(await whole.data())]).toEqual([...values]);
+    whole.dispose();
+    expect(() => riseMaskSource(7, settings, 5).make(2, 1)).toThrow(/drawn in order/);
+  });
+
+  it("keep about p of the image on average", async () => {
+    const masks = riseMaskSource(400, {grid: 7, keep: 0.5, height: 16, width: 16}, 1).make(0, 400);
+    const mean = (await masks.mean().data())[0]!;
+    masks.dispose();
+    expect(mean).toBeGreaterThan(0.45);
+    expect(mean).toBeLessThan(0.55);
+  });
+});
+
+describe("RISE", () => {
+  it("equals S = (1/(N·p))·Σ_i Ψ_c(I⊙M_i)·M_i computed by hand", async () => {
+    const {model, image, probability} = linearCase();
+    const settings = {grid: 2, keep: 0.5, height: 4, width: 4};
+    const random = seededRandom(9);
+    const masks = Array.from({length: 20}, () => referenceMask(drawRiseMask(random, settings), settings));
+    const classIndex = 1;
+    const saliency = Array.from({length: 16}, (_, p) => masks.reduce((s, m) => s + probability(m, classIndex) * m[p]!, 0) / (20 * 0.5));
+    const expected = minmax(saliency);
+    const result = await rise.explain(model, image, {classIndex, masks: 20, grid: 2, keep: 0.5, seed: 9, batchSize: 6});
+    [...result.map.data].forEach((v, p) => expect(v).toBeCloseTo(expected[p]!, 5));
+    const scores = (result.intermediates as {scores: Float32Array}).scores;
+    masks.forEach((m, i) => expect(scores[i]).toBeCloseTo(probability(m, classIndex), 5));
+    expect(result).toMatchObject({method: "rise", classIndex, layer: null, score: {mode: "softmax"}, passes: {forward: 21, backward: 0}});
+    expect(result.options).toMatchObject({masks: 20, grid: 2, keep: 0.5, seed: 9, batchSize: 6, score: "softmax"});
+  });
+
+  const model = new ExplainableModel(residualModel(16, 3, 2), {name: "tiny", classNames: ["a", "b", "c"]});
+  const image = testImage(20, 12, 7);
+
+  it("same seed → identical map (and the same up to rounding for another batch size); different seed → different map", async () => {
+    const run = (seed: number, batchSize: number) => rise.explain(model, image, {classIndex: 2, masks: 48, seed, batchSize});
+    const a = await run(3, 16);
+    const again = await run(3, 16);
+    const otherBatches = await run(3, 7);
+    const c = await run(4, 16);
+    expect(a.map.width).toBe(20);
+    expect(a.map.height).toBe(12);
+    expect([...a.map.data]).toEqual([...again.map.data]);
+    // Same masks; only the float summation order differs between batch splits.
+    [...a.map.data].forEach((v, p) => expect(v).toBeCloseTo(otherBatches.map.data[p]!, 5));
+    expect([...a.map.data]).not.toEqual([...c.map.data]);
+    expect(Math.max(...a.map.data.map((v, p) => Math.abs(v - c.map.data[p]!)))).toBeGreaterThan(0.01);
+    expect(a.map.data.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+
+  it("is finite on black and constant images", async () => {
+    for (const fill of [0, 128, 255]) {
+      const flat = {width: 16, height: 16, rgb: new Uint8Array(16 * 16 * 3).fill(fill)};
+      const result = await rise.explain(model, flat, {masks: 16});
+      expect(result.map.data.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it("leaks no tensors over 10 runs", async () => {
+    await rise.explain(model, image, {masks: 8});
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) await rise.explain(model, image, {masks: 12, batchSize: 5, classIndex: i % 3, seed: i});
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("stops within one batch when cancelled and frees its tensors", async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = rise.explain(model, image, {
+      masks: 400,
+      batchSize: 10,
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen.push(p.done);
+        expect(p.total).toBe(400);
+        if (p.done >= 20) controller.abort();
+      }
+    });
+    await expect(run).rejects.toThrow(/cancelled/);
+    expect(seen).toEqual([10, 20]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("rejects out-of-range options with clear errors", async () => {
+    const before = tf.memory().numTensors;
+    const bad = (options: RiseOptions) => rise.explain(model, image, options);
+    await expect(bad({masks: 0})).rejects.toThrow(/masks must be an integer from 1 to 100000, got 0/);
+    await expect(bad({grid: 1})).rejects.toThrow(/grid must be an integer from 2 to 64/);
+    await expect(bad({keep: 0})).rejects.toThrow(/keep must be a number greater than 0 and at most 1, got 0/);
+    await expect(bad({keep: 1.5})).rejects.toThrow(/keep must be a number/);
+    await expect(bad({seed: -1})).rejects.toThrow(/seed must be an integer/);
+    await expect(bad({batchSize: 5000})).rejects.toThrow(/batch size must be an integer from 1 to 4096/);
+    await expect(bad({masks: 4, classIndex: 7})).rejects.toThrow(/class index 7 is out of range/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("Score-CAM", () => {
+  it("equals ReLU(Σ_k s_k·A_k) with s_k = Ψ_c(I⊙minmax(A_k)) computed by hand", async () => {
+    const {model, image, A, probability} = linearCase();
+    for (const classIndex of [0, 1]) {
+      const scores = A.map((a) => probability(minmax(a), classIndex));
+      const expected = minmax(Array.from({length: 16}, (_, p) => relu(scores[0]! * A[0]![p]! + scores[1]! * A[1]![p]!)));
+      expect(expected.some((v) => v > 0.5)).toBe(true);
+      const result = await scoreCam.explain(model, image, {classIndex, layer: "features", batchSize: 1});
+      [...result.map.data].forEach((v, p) => expect(v).toBeCloseTo(expected[p]!, 5));
+      const inter = result.intermediates as {scoredChannels: number[]; scores: Float32Array; skippedConstant: number[]};
+      expect(inter.scoredChannels).toEqual([0, 1]);
+      expect(inter.skippedConstant).toEqual([]);
+      [...inter.scores].forEach((s, k) => expect(s).toBeCloseTo(scores[k]!, 5));
+      expect(result).toMatchObject({method: "scorecam", layer: "features", score: {mode: "softmax"}, passes: {forward: 3, backward: 0}});
+    }
+  });
+
+  it("skips constant maps (a dead ReLU channel) and scores the rest", async () => {
+    // Only blue varies: channel 0 = ReLU(−0.5·b/255) = 0 everywhere, channel 1 = 0.75·b/255.
+    const rgb = new Uint8Array(48);
+    for (let p = 0; p < 16; p++) rgb[p * 3 + 2] = 10 * p + 5;
+    const {model, image, A, probability} = linearCase({width: 4, height: 4, rgb});
+    expect(A[0]!.every((v) => v === 0)).toBe(true);
+    const result = await scoreCam.explain(model, image, {classIndex: 1, layer: "features"});
+    const inter = result.intermediates as {scoredChannels: number[]; scores: Float32Array; skippedConstant: number[]; channels: number};
+    expect(inter).toMatchObject({channels: 2, scoredChannels: [1], skippedConstant: [0]});
+    expect(inter.scores[0]).toBeCloseTo(probability(minmax(A[1]!), 1), 5);
+    expect(result.passes).toEqual({forward: 2, backward: 0});
+    [...result.map.data].forEach((v, p) => expect(v).toBeCloseTo(minmax(A[1]!)[p]!, 5));
+  });
+
+  const model = new ExplainableModel(residualModel(16, 3, 2), {name: "tiny", classNames: ["a", "b", "c"]});
+  const image = testImage(20, 12, 7);
+
+  it("is finite on black and constant images, leaks nothing over 10 runs, and rejects a bad layer", async () => {
+    for (const fill of [0, 128]) {
+      const flat = {width: 16, height: 16, rgb: new Uint8Array(16 * 16 * 3).fill(fill)};
+      for (const layer of ["block1_out", "block2_out"]) {
+        const result = await scoreCam.explain(model, flat, {layer});
+        expect(result.map.data.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true);
+      }
+    }
+    await scoreCam.explain(model, image);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) await scoreCam.explain(model, image, {classIndex: i % 3, batchSize: 3, layer: i % 2 ? "pool1" : undefined});
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(scoreCam.explain(model, image, {layer: "gap"})).rejects.toThrow(/explanations need a 4-D layer/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("stops within one batch when cancelled", async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = scoreCam.explain(model, image, {
+      layer: "block2_out",
+      batchSize: 2,
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen.push(p.done);
+        controller.abort();
+      }
+    });
+    await expect(run).rejects.toThrow(/cancelled/);
+    expect(seen).toEqual([2]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
