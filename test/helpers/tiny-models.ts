@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 /** 4x4x3 → 1x1 conv (2 filters, fixed) "features" → ReLU → global average pool → dense (2 classes, fixed). */
-export function linearHeadModel(): {model: tf.LayersModel; convKernel: number[][]; denseKernel: number[][]; denseBias: number[]} {
+export function linearHeadModel(activation: "relu" | "linear" = "relu"): {model: tf.LayersModel; convKernel: number[][]; denseKernel: number[][]; denseBias: number[]} {
   const convKernel = [
     [0.5, -1.0],
     [1.0, 0.25],
@@ -15,7 +15,7 @@ export function linearHeadModel(): {model: tf.LayersModel; convKernel: number[][
   const denseBias = [0.1, -0.2];
   const input = tf.input({shape: [4, 4, 3], name: "image"});
   const features = tf.layers
-    .conv2d({filters: 2, kernelSize: 1, activation: "relu", name: "features", useBias: false})
+    .conv2d({filters: 2, kernelSize: 1, activation, name: "features", useBias: false})
     .apply(input) as tf.SymbolicTensor;
   const pooled = tf.layers.globalAveragePooling2d({name: "gap"}).apply(features) as tf.SymbolicTensor;
   const logits = tf.layers.dense({units: 2, name: "logits"}).apply(pooled) as tf.SymbolicTensor;
