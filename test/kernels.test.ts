@@ -241,6 +241,28 @@ describe("UnsortedSegmentSum", () => {
   });
 });
 
+describe("MaxPoolGrad", () => {
+  // The built-in wasm kernel sends every tied window's gradient to element 0.
+  it("routes each window to its first maximum, ties and padding included, like cpu", async () => {
+    const zeros = () => tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, "valid")))(tf.zeros([1, 4, 4, 2]));
+    await expectSameOnBothBackends(zeros);
+    await tf.setBackend("wasm");
+    const sum = tf.sum(zeros());
+    expect((await sum.data())[0]).toBe(8);
+    sum.dispose();
+    for (const [size, stride, pad] of [[2, 2, "valid"], [3, 2, "same"], [3, 1, "same"], [2, 1, "valid"]] as const) {
+      // Quantised values make ties common.
+      const x = tf.tensor4d(Array.from(values(2 * 7 * 5 * 3, 11 + size), (v) => Math.round(v * 2) / 2), [2, 7, 5, 3]);
+      await expectSameOnBothBackends(() =>
+        tf.grad((t: tf.Tensor) => {
+          // Distinct weights per output cell, so a gradient routed to the wrong cell shows.
+          const pooled = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
+          return tf.sum(tf.mul(pooled, tf.range(1, pooled.size + 1).reshape(pooled.shape)));
+        })(x));
+    }
+  });
+});
+
 describe("gradients end to end", () => {
   it("matches tf.grads of a small conv net (conv s2, depthwise, conv) on cpu", async () => {
     const xShape: Shape4 = [2, 13, 12, 3];

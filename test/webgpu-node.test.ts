@@ -35,7 +35,7 @@ const buildModel = () => new ExplainableModel(residualModel(16, 3, 2), {name: "t
  * SISE: its first layer is a ReLU before a max pool with all-zero windows, where the wasm
  * backend's MaxPoolGrad loses gradient (see the known-bug test below), so wasm's α differ.
  */
-const GRAPH_METHODS = ["gradcam", "igcam"].filter((name) => name in METHODS);
+const GRAPH_METHODS = ["gradcam", "igcam", "sise"].filter((name) => name in METHODS);
 const graphImage = testImage(6, 5, 3);
 const buildGraphModel = async () => new ExplainableModel(await tinyGraphModel(), {name: "tiny graph"});
 
@@ -162,11 +162,9 @@ describe(`every registered method on WebGPU (SwiftShader) matches wasm within ${
     expect(await maxPoolGradientSum("webgpu")).toBe(8);
   });
 
-  // Known bug in @tensorflow/tfjs-backend-wasm 4.22 (not in this project): for windows whose values
-  // are all equal, MaxPoolGrad writes every window's gradient to element 0 instead of one input
-  // per window, so Σ is 1, not 8. This test fails (turning CI red) once a fixed MaxPoolGrad
-  // kernel is registered for wasm: then make it a plain `it`, and add "sise" to GRAPH_METHODS.
-  it.fails("wasm's MaxPoolGrad passes every window's gradient on, ties included (tfjs-backend-wasm 4.22 bug)", async () => {
+  // tfjs-backend-wasm 4.22's own MaxPoolGrad writes every tied window's gradient to element 0
+  // (Σ = 1, not 8); the project's wasm kernel (src/lib/kernels/max-pool-grad.ts) replaces it.
+  it("wasm's MaxPoolGrad passes every window's gradient on, ties included", async () => {
     try {
       expect(await maxPoolGradientSum("wasm")).toBe(8);
     } finally {

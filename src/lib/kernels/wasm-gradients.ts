@@ -1,7 +1,8 @@
 // Registers gradient kernels for the tfjs wasm backend (tfjs 4.22):
 // Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput,
 // DepthwiseConv2dNativeBackpropFilter and UnsortedSegmentSum, which it lacks,
-// and a Conv2DBackpropInput that replaces its slow built-in one. All are built
+// a Conv2DBackpropInput that replaces its slow built-in one, and a MaxPoolGrad that replaces
+// its built-in one (wrong on windows of equal values). All are built
 // from the backend's XNNPACK forward convolution / matrix product.
 //
 // Call after `import "@tensorflow/tfjs-backend-wasm"` (that import registers
@@ -10,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { conv2dBackpropFilterWasm, depthwiseConv2dNativeBackpropFilterWasm } from "./conv-backprop-filter.js";
 import { conv2dBackpropInputWasm, depthwiseConv2dNativeBackpropInputWasm } from "./conv-backprop-input.js";
+import { maxPoolGradWasm } from "./max-pool-grad.js";
 import { unsortedSegmentSumWasm } from "./unsorted-segment-sum.js";
 
 const WASM = "wasm";
@@ -27,7 +29,9 @@ const gradientKernels: tf.KernelConfig[] = [
     backendName: WASM,
     kernelFunc: depthwiseConv2dNativeBackpropFilterWasm as tf.KernelFunc
   },
-  { kernelName: tf.UnsortedSegmentSum, backendName: WASM, kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc }
+  { kernelName: tf.UnsortedSegmentSum, backendName: WASM, kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc },
+  // Replaces the built-in one, which loses gradient on windows of equal values.
+  { kernelName: tf.MaxPoolGrad, backendName: WASM, kernelFunc: maxPoolGradWasm as tf.KernelFunc }
 ];
 
 /** Registers (or re-registers over built-ins) the wasm gradient kernels. Idempotent. */
