@@ -25,16 +25,25 @@ export function checkChoiceOption<T extends string>(name: string, value: string,
   return value as T;
 }
 
-const REFERENCE_PIXELS = 224 * 224;
+/** Memory one batch may use for the activations tfjs keeps alive (the wasm heap tops out near 2 GB). */
+const BATCH_MEMORY_BYTES = 512 * 1024 * 1024;
+
+/** Floats one image occupies across every layer's output: what a pass keeps until it ends. */
+export function activationFloatsPerImage(model: ExplainableModel): number {
+  let total = model.inputHeight * model.inputWidth * 3;
+  for (const layer of model.layers) total += layer.outputShape.reduce<number>((n, d) => n * (d ?? 1), 1);
+  return total;
+}
 
 /**
- * Images per batch when the caller gives none, scaled from a budget at 224×224 so memory use stays
- * about the same for any input size: forward-only batches keep no gradient state and can be larger.
+ * Images per batch when the caller gives none, from the model's activation size so memory use
+ * stays bounded for any architecture (ResNet-50 at 224² gets 1–2, a 64² VGG dozens): a backward
+ * pass also holds gradients and temporaries, about three times the forward's footprint.
  */
 export function defaultBatchSize(model: ExplainableModel, pass: "forward" | "backward"): number {
-  const [atReference, cap] = pass === "forward" ? [32, 256] : [8, 64];
-  const scaled = Math.floor((atReference * REFERENCE_PIXELS) / (model.inputHeight * model.inputWidth));
-  return Math.max(1, Math.min(cap, scaled));
+  const cap = pass === "forward" ? 256 : 64;
+  const bytesPerImage = activationFloatsPerImage(model) * 4 * (pass === "forward" ? 1 : 3);
+  return Math.max(1, Math.min(cap, Math.floor(BATCH_MEMORY_BYTES / bytesPerImage)));
 }
 
 /** The user's batch size (checked) or the default for this kind of pass. */
