@@ -1,0 +1,50 @@
+/**
+ * Every committed model under data/models/<name>/ reaches the test accuracy stated in its
+ * card on its committed test split. A model directory without model.json or card.json fails
+ * (e.g. a training still in progress): nothing is skipped silently.
+ */
+import {existsSync, readdirSync, statSync} from "node:fs";
+import {join} from "node:path";
+import {beforeAll, describe, expect, it} from "vitest";
+import {selectNodeBackend} from "../loaders/backend.js";
+import {getDataset, isDatasetName} from "../loaders/datasets/index.js";
+import {loadSplit, testSplitDirectory} from "../loaders/datasets/splits.js";
+import {CARD_JSON, readCard} from "../loaders/models/card.js";
+import {loadLayersModelFromDir} from "../loaders/models/load.js";
+import {MODEL_JSON} from "../loaders/models/save.js";
+import {evaluate} from "../loaders/train/evaluate.js";
+
+const MODELS_DIR = join(import.meta.dirname, "..", "data", "models");
+const modelDirs = existsSync(MODELS_DIR)
+  ? readdirSync(MODELS_DIR).filter((name) => statSync(join(MODELS_DIR, name)).isDirectory()).sort()
+  : [];
+
+beforeAll(async () => {
+  await selectNodeBackend("wasm");
+});
+
+describe("committed models", () => {
+  it("data/models holds at least one model", () => {
+    expect(modelDirs.length).toBeGreaterThan(0);
+  });
+
+  for (const name of modelDirs) {
+    it(`${name} reaches its card's test accuracy`, async () => {
+      const dir = join(MODELS_DIR, name);
+      for (const file of [MODEL_JSON, CARD_JSON]) {
+        expect(existsSync(join(dir, file)), `${dir}/${file} is missing (training unfinished?)`).toBe(true);
+      }
+      const card = await readCard(dir);
+      if (!isDatasetName(card.dataset)) throw new Error(`${name}: unknown data set ${card.dataset}`);
+      const model = await loadLayersModelFromDir(dir);
+      const split = loadSplit(testSplitDirectory(card.dataset));
+      expect(split.images.length).toBe(card.testSplit.images);
+      expect(card.classes).toEqual([...getDataset(card.dataset).classes]);
+      expect(model.outputs[0]!.shape).toEqual([null, card.classes.length]);
+      const result = evaluate(model, split.images, card.classes);
+      // One image of slack: the card may come from another backend with different rounding.
+      expect(result.accuracy).toBeGreaterThanOrEqual(card.testAccuracy - 1 / result.count - 1e-9);
+      model.dispose();
+    });
+  }
+});
