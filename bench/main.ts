@@ -1,0 +1,67 @@
+/**
+ * `npm run bench`: every method on every committed model and its test split; prints the
+ * Table 1 style report per model on stdout (progress on stderr) and writes results/bench.json,
+ * bench-summary.csv and bench-images.csv. Options: see loaders/bench/args.ts (--help).
+ */
+import {dirname, relative, resolve} from "node:path";
+import {fileURLToPath} from "node:url";
+import * as tf from "@tensorflow/tfjs";
+import {METHODS} from "../src/lib/methods/registry.js";
+import {selectNodeBackend} from "../loaders/backend.js";
+import {BENCH_USAGE, parseBenchArgs} from "../loaders/bench/args.js";
+import {machineInfo} from "../loaders/bench/machine.js";
+import {benchModels} from "../loaders/bench/models.js";
+import {stderrProgress} from "../loaders/bench/progress.js";
+import {claimsOverview, modelReport, runHeader} from "../loaders/bench/report.js";
+import {writeBenchResults} from "../loaders/bench/results.js";
+import {runBench} from "../loaders/bench/run.js";
+import {benchSettings} from "../loaders/bench/settings.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(`${BENCH_USAGE}\nmethods: ${Object.keys(METHODS).join(" ")}\n`);
+    return;
+  }
+  const methods = args.methods ?? Object.keys(METHODS);
+  for (const name of methods) if (!METHODS[name]) throw new Error(`unknown method "${name}": choose from ${Object.keys(METHODS).join(", ")}`);
+  const models = benchModels({modelsDir: args.modelsDir, names: args.models, split: args.split, root: ROOT});
+  if (models.length === 0) throw new Error(`no models in ${args.modelsDir} (train one, or pass --models PATH)`);
+  const settings = benchSettings({
+    quick: args.quick,
+    images: args.images,
+    pairsImages: args.pairsImages,
+    sanityImages: args.sanityImages,
+    curveSteps: args.curveSteps,
+    truth: args.truth,
+    methods
+  });
+  const backend = await selectNodeBackend(args.backend);
+  const log = stderrProgress();
+  log(`backend ${backend.backend} (${backend.provider}); models ${models.map((m) => m.name).join(", ")}; methods ${methods.join(", ")}`);
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+  const backendInfo = {name: backend.backend, provider: backend.provider, tfjs: tf.version.tfjs};
+  process.stdout.write(`${runHeader({date: new Date().toISOString(), command, machine: machineInfo(), backend: backendInfo, settings})}\n\n`);
+  const result = await runBench({
+    models,
+    settings,
+    backend: {name: backend.backend, provider: backend.provider},
+    command,
+    root: ROOT,
+    log,
+    onModelDone: (model) => {
+      process.stdout.write(`${modelReport(model)}\n\n`);
+      for (const f of model.failures) process.stdout.write(`FAILED ${model.name} ${f.method} (${f.stage}): ${f.message}\n`);
+    }
+  });
+  if (result.models.length > 1) process.stdout.write(`Paper claims over all models:\n${claimsOverview(result)}\n\n`);
+  const files = writeBenchResults(result, resolve(ROOT, args.out));
+  process.stdout.write(`total wall time ${result.wallSeconds.toFixed(1)} s; wrote ${files.map((f) => relative(ROOT, f)).join(", ")}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+/** Command-line options of `npm run bench`, checked, with the usage text. */
+import {parseArgs} from "node:util";
+
+export const BENCH_USAGE = `usage: npm run bench -- [options]
+  --models a,b          model directory names under --models-dir, or paths (default: every model there)
+  --models-dir DIR      where committed models live (default data/models)
+  --methods x,y         methods from the registry (default: all)
+  --images N            images per test split (default 12; --quick 2)
+  --pairs-images N      shapes-pairs images for class discrimination (default 6; 0 skips)
+  --sanity-images N     images for the randomisation sanity check (default 3; 0 skips)
+  --curve-steps N       deletion/insertion steps (default 32)
+  --split S             test split for every model: a data set name or a directory
+                        (default: the split of the data set in the model's card.json)
+  --truth box|mask      ground truth for localisation metrics (default box, as the paper)
+  --backend B           auto | wasm | cpu | tensorflow (default auto)
+  --out DIR             output folder (default results/; --quick: results/tmp/)
+  --quick               small settings for a smoke run`;
+
+export interface BenchArgs {
+  models: string[] | null;
+  modelsDir: string;
+  methods: string[] | null;
+  images?: number;
+  pairsImages?: number;
+  sanityImages?: number;
+  curveSteps?: number;
+  split: string | null;
+  truth?: "box" | "mask";
+  backend?: string;
+  out: string;
+  quick: boolean;
+  help: boolean;
+}
+
+function list(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new Error("an empty list was given");
+  return items;
+}
+
+function integer(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const {values} = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      models: {type: "string"},
+      "models-dir": {type: "string"},
+      methods: {type: "string"},
+      images: {type: "string"},
+      "pairs-images": {type: "string"},
+      "sanity-images": {type: "string"},
+      "curve-steps": {type: "string"},
+      split: {type: "string"},
+      truth: {type: "string"},
+      backend: {type: "string"},
+      out: {type: "string"},
+      quick: {type: "boolean"},
+      help: {type: "boolean", short: "h"}
+    }
+  });
+  const truth = values.truth;
+  if (truth !== undefined && truth !== "box" && truth !== "mask") throw new Error(`--truth must be box or mask, got "${truth}"`);
+  const quick = values.quick ?? false;
+  return {
+    models: list(values.models),
+    modelsDir: values["models-dir"] ?? "data/models",
+    methods: list(values.methods),
+    images: integer("images", values.images, 1, 100_000),
+    pairsImages: integer("pairs-images", values["pairs-images"], 0, 100_000),
+    sanityImages: integer("sanity-images", values["sanity-images"], 0, 1000),
+    curveSteps: integer("curve-steps", values["curve-steps"], 1, 10_000),
+    split: values.split ?? null,
+    ...(truth ? {truth} : {}),
+    ...(values.backend ? {backend: values.backend} : {}),
+    // A quick run must never overwrite the committed results.
+    out: values.out ?? (quick ? "results/tmp" : "results"),
+    quick,
+    help: values.help ?? false
+  };
+}

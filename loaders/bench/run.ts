@@ -1,0 +1,330 @@
+/**
+ * The benchmark pipeline: for each model, every method on the first N images of its test split
+ * (Table 1 metrics, speed), class discrimination on shapes-pairs, the randomisation sanity check
+ * and the paper claims. Returns plain records; printing and writing are the caller's.
+ */
+import * as tf from "@tensorflow/tfjs";
+import {existsSync} from "node:fs";
+import {join} from "node:path";
+import {gaussianBlurImage} from "../../src/lib/metrics/blur.js";
+import type {ExplainableModel} from "../../src/lib/model/adapter.js";
+import {defaultBatchSize} from "../../src/lib/methods/options.js";
+import {getMethod} from "../../src/lib/methods/registry.js";
+import type {Explanation, Method} from "../../src/lib/methods/types.js";
+import {loadSplit, type SplitImage} from "../datasets/splits.js";
+import {openModel} from "../model-files.js";
+import {localisedCount, mean, methodMetrics} from "./aggregate.js";
+import {measureBarePass} from "./bare-passes.js";
+import {evaluateClaims} from "./claims.js";
+import {favoursOwnClass, summariseDiscrimination} from "./discrimination.js";
+import {edgeDetector} from "./edge-detector.js";
+import {classTruth} from "./ground-truth.js";
+import {faithfulnessScores, localisationScores, probabilityScorer, type ProbabilityScorer} from "./image-metrics.js";
+import {machineInfo} from "./machine.js";
+import type {BenchModelSpec} from "./models.js";
+import {batchesToMeasure, idealMs, passPlan, speedRatio, type PassKind, type PassPlanPart} from "./pass-cost.js";
+import {silentProgress, type ProgressLog} from "./progress.js";
+import {runSanityCheck} from "./sanity.js";
+import {insertionBlur, pointingTolerance} from "./settings.js";
+import {
+  BENCH_SCHEMA,
+  type BareSpeed,
+  type BenchResult,
+  type BenchSettings,
+  type DiscriminationResult,
+  type ImageRow,
+  type MethodSummary,
+  type ModelResult,
+  type SanityResult
+} from "./types.js";
+
+export interface BenchRunOptions {
+  models: readonly BenchModelSpec[];
+  settings: BenchSettings;
+  backend: {name: string; provider: string};
+  command: string;
+  /** Repository root (for data/shapes-pairs/test). */
+  root: string;
+  log?: ProgressLog;
+  /** Called as each model finishes (the CLI prints its report right away). */
+  onModelDone?: (model: ModelResult) => void;
+}
+
+/** What every method needs about one image, computed once. */
+interface ImageContext {
+  image: SplitImage;
+  pixels: Float32Array;
+  classIndex: number;
+  predicted: number;
+  probability: number;
+  truth: Uint8Array | null;
+  canvas: Float32Array;
+  score: ProbabilityScorer;
+}
+
+const relativeSplit = (dir: string, root: string): string => (dir.startsWith(root + "/") ? dir.slice(root.length + 1) : dir);
+
+async function imageContexts(model: ExplainableModel, images: readonly SplitImage[], settings: BenchSettings): Promise<ImageContext[]> {
+  if (images.length === 0) return [];
+  const {width, height} = images[0]!;
+  const batch = new Float32Array(images.length * width * height * 3);
+  images.forEach((image, n) => batch.set(image.rgb, n * width * height * 3));
+  const probabilities = tf.tidy(() => {
+    const raw = tf.tensor4d(batch, [images.length, height, width, 3]);
+    const pixels = height === model.inputHeight && width === model.inputWidth ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
+    return tf.softmax(model.logits(pixels));
+  });
+  const values = await probabilities.data();
+  probabilities.dispose();
+  const classes = model.numClasses;
+  const blur = insertionBlur(settings, width, height);
+  return images.map((image, n) => {
+    const row = values.subarray(n * classes, (n + 1) * classes);
+    let predicted = 0;
+    for (let c = 1; c < classes; c++) if (row[c]! > row[predicted]!) predicted = c;
+    const pixels = Float32Array.from(image.rgb);
+    return {
+      image,
+      pixels,
+      classIndex: image.label,
+      predicted,
+      probability: row[image.label]!,
+      truth: classTruth(image.instances, image.label, width, height, settings.truth),
+      canvas: gaussianBlurImage(pixels, width, height, 3, blur.sigma, blur.radius),
+      score: probabilityScorer(model, image.label, width, height)
+    };
+  });
+}
+
+async function timedExplain(method: Method, model: ExplainableModel, image: SplitImage, options: Record<string, unknown>): Promise<{explanation: Explanation; ms: number}> {
+  const start = performance.now();
+  const explanation = await method.explain(model, image, options);
+  return {explanation, ms: performance.now() - start};
+}
+
+async function imageRow(modelName: string, methodName: string, context: ImageContext, explanation: Explanation, ms: number, settings: BenchSettings, tolerance: number): Promise<ImageRow> {
+  const {map} = explanation;
+  const localisation = context.truth ? localisationScores(map, context.truth, {tolerance, iouFraction: settings.iouFraction}) : null;
+  const faithfulness = await faithfulnessScores(context.pixels, map, context.score, {
+    keepFraction: settings.keepFraction,
+    curveSteps: settings.curveSteps,
+    insertionCanvas: context.canvas
+  });
+  return {
+    model: modelName,
+    method: methodName,
+    file: context.image.file,
+    classIndex: context.classIndex,
+    predicted: context.predicted,
+    explainedScore: explanation.score.mode,
+    ebpg: localisation?.ebpg ?? null,
+    bbox: localisation?.bbox ?? null,
+    iou: localisation?.iou ?? null,
+    pointingHit: localisation?.pointingHit ?? null,
+    probability: context.probability,
+    ...faithfulness,
+    ms,
+    forwardPasses: explanation.passes.forward,
+    backwardPasses: explanation.passes.backward
+  };
+}
+
+/** One method over the images: warm-up, timed explanations, per-image rows, its summary and pass plan. */
+async function benchMethod(
+  modelName: string,
+  model: ExplainableModel,
+  {name, method, options}: {name: string; method: Method; options: Record<string, unknown>},
+  contexts: readonly ImageContext[],
+  settings: BenchSettings,
+  tolerance: number,
+  log: ProgressLog
+): Promise<{rows: ImageRow[]; summary: MethodSummary; plan: PassPlanPart[]}> {
+  log(`${modelName}: ${name} warm-up`);
+  await method.explain(model, contexts[0]!.image, {...options, classIndex: contexts[0]!.classIndex});
+  const rows: ImageRow[] = [];
+  let recorded: Record<string, unknown> = {};
+  for (const [n, context] of contexts.entries()) {
+    const {explanation, ms} = await timedExplain(method, model, context.image, {...options, classIndex: context.classIndex});
+    if (n === 0) recorded = explanation.options;
+    rows.push(await imageRow(modelName, name, context, explanation, ms, settings, tolerance));
+    log(`${modelName}: ${name} ${n + 1}/${contexts.length} (${(ms / 1000).toFixed(2)} s)`);
+  }
+  const passes = {forward: mean(rows.map((r) => r.forwardPasses)), backward: mean(rows.map((r) => r.backwardPasses))};
+  const batch = typeof recorded.batchSize === "number" ? recorded.batchSize : undefined;
+  const plan = passPlan(passes, batch, {forward: defaultBatchSize(model, "forward"), backward: defaultBatchSize(model, "backward")});
+  const {classIndex: _explainedClass, ...optionsUsed} = recorded;
+  const summary: MethodSummary = {
+    method: name,
+    title: method.title,
+    explainedScore: rows[0]!.explainedScore,
+    metricScores: {localisation: "map only", dropIncrease: "softmax", deletionInsertion: "softmax"},
+    images: rows.length,
+    localisedImages: localisedCount(rows),
+    metrics: methodMetrics(rows),
+    // The ideal time needs the bare pass times, measured once all methods have run.
+    speed: {forwardPasses: passes.forward, backwardPasses: passes.backward, msPerImage: mean(rows.map((r) => r.ms)), idealMsPerImage: Number.NaN, ratio: Number.NaN},
+    options: optionsUsed
+  };
+  return {rows, summary, plan};
+}
+
+/** Bare pass times for every (kind, batch) the plans use, plus B = 1 and the default batch sizes. */
+async function bareSpeed(model: ExplainableModel, plans: PassPlanPart[][], context: ImageContext, log: ProgressLog): Promise<{speed: BareSpeed; lookup: (kind: PassKind, batch: number) => number}> {
+  const wanted = batchesToMeasure([
+    ...plans,
+    [
+      {kind: "forward", images: 1, batch: 1},
+      {kind: "forward", images: 1, batch: defaultBatchSize(model, "forward")},
+      {kind: "forwardBackward", images: 1, batch: 1},
+      {kind: "forwardBackward", images: 1, batch: defaultBatchSize(model, "backward")}
+    ]
+  ]);
+  const image = tf.tidy(() => {
+    const raw = tf.tensor4d(context.pixels, [1, context.image.height, context.image.width, 3]);
+    return tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
+  });
+  const pixels = (await image.data()) as Float32Array;
+  image.dispose();
+  const measured = new Map<string, number>();
+  const speed: BareSpeed = {forward: [], forwardBackward: []};
+  for (const {kind, batch} of wanted) {
+    log(`bare ${kind} pass, batch ${batch}`);
+    const ms = await measureBarePass(model, kind, batch, {image: pixels, classIndex: context.classIndex});
+    measured.set(`${kind}:${batch}`, ms);
+    speed[kind].push({batch, msPerImage: ms});
+  }
+  return {speed, lookup: (kind, batch) => measured.get(`${kind}:${batch}`)!};
+}
+
+async function discrimination(
+  model: ExplainableModel,
+  methods: readonly {name: string; method: Method; options: Record<string, unknown>}[],
+  settings: BenchSettings,
+  root: string,
+  log: ProgressLog
+): Promise<DiscriminationResult | null> {
+  const dir = join(root, "data", "shapes-pairs", "test");
+  if (settings.pairsImages === 0 || !existsSync(join(dir, "annotations.json"))) return null;
+  const split = loadSplit(dir);
+  // Only a model that knows the pairs' classes can be asked about both.
+  if (split.classes.join("\n") !== model.meta.classNames.join("\n")) return null;
+  const images = split.images.filter((i) => i.labels && i.labels.length === 2).slice(0, settings.pairsImages);
+  const summaries = [];
+  for (const {name, method, options} of methods) {
+    const outcomes: boolean[] = [];
+    for (const [n, image] of images.entries()) {
+      log(`discrimination ${name} ${n + 1}/${images.length}`);
+      const [a, b] = image.labels as [number, number];
+      const masks = [a, b].map((c) => classTruth(image.instances, c, image.width, image.height, "mask") ?? new Uint8Array(image.width * image.height));
+      for (const [own, other] of [[0, 1], [1, 0]] as const) {
+        const explanation = await method.explain(model, image, {...options, classIndex: [a, b][own]});
+        outcomes.push(favoursOwnClass(explanation.map, masks[own]!, masks[other]!));
+      }
+    }
+    summaries.push(summariseDiscrimination(name, outcomes));
+  }
+  return {split: relativeSplit(dir, root), images: images.length, truth: "mask", methods: summaries};
+}
+
+export async function runModel(spec: BenchModelSpec, settings: BenchSettings, root: string, log: ProgressLog = silentProgress): Promise<ModelResult> {
+  const start = performance.now();
+  const model = await openModel(spec.directory);
+  try {
+    const split = loadSplit(spec.splitDirectory);
+    if (split.classes.length !== model.numClasses) {
+      throw new Error(`model ${spec.name} has ${model.numClasses} classes, split ${spec.splitDirectory} has ${split.classes.length}`);
+    }
+    const images = split.images.slice(0, settings.imagesPerSplit);
+    const contexts = await imageContexts(model, images, settings);
+    const tolerance = pointingTolerance(split.width, split.height);
+    const methods = settings.methods.map((name) => ({name, method: getMethod(name), options: settings.methodOptions[name] ?? {}}));
+    const failures: ModelResult["failures"] = [];
+    const rows: ImageRow[] = [];
+    const summaries: MethodSummary[] = [];
+    const plans: PassPlanPart[][] = [];
+    const working: typeof methods = [];
+
+    for (const entry of methods) {
+      try {
+        const done = await benchMethod(spec.name, model, entry, contexts, settings, tolerance, log);
+        rows.push(...done.rows);
+        summaries.push(done.summary);
+        plans.push(done.plan);
+        working.push(entry);
+      } catch (error) {
+        log(`${spec.name}: ${entry.name} FAILED: ${(error as Error).message}`);
+        failures.push({method: entry.name, stage: "table", message: (error as Error).message});
+      }
+    }
+
+    const {speed, lookup} = await bareSpeed(model, plans, contexts[0]!, log);
+    summaries.forEach((summary, i) => {
+      summary.speed.idealMsPerImage = idealMs(plans[i]!, lookup);
+      summary.speed.ratio = speedRatio(summary.speed.msPerImage, summary.speed.idealMsPerImage);
+    });
+
+    let pairs: DiscriminationResult | null = null;
+    try {
+      pairs = await discrimination(model, working, settings, root, (m) => log(`${spec.name}: ${m}`));
+    } catch (error) {
+      failures.push({method: "*", stage: "discrimination", message: (error as Error).message});
+    }
+
+    let sanity: SanityResult | null = null;
+    if (settings.sanityImages > 0) {
+      try {
+        const cases = contexts.slice(0, settings.sanityImages).map((c) => ({image: c.image, file: c.image.file, classIndex: c.classIndex}));
+        sanity = await runSanityCheck(model, [...working, {name: edgeDetector.name, method: edgeDetector, options: {}, control: true}], cases, {
+          steps: settings.sanitySteps,
+          onProgress: (m) => log(`${spec.name}: ${m}`)
+        });
+      } catch (error) {
+        failures.push({method: "*", stage: "sanity", message: (error as Error).message});
+      }
+    }
+
+    return {
+      name: spec.name,
+      directory: relativeSplit(spec.directory, root),
+      dataset: spec.dataset,
+      split: relativeSplit(spec.splitDirectory, root),
+      classes: [...split.classes],
+      input: [model.inputHeight, model.inputWidth],
+      images: images.length,
+      pointingTolerance: tolerance,
+      truth: settings.truth,
+      bareSpeed: speed,
+      methods: summaries,
+      discrimination: pairs,
+      sanity,
+      claims: evaluateClaims(summaries, rows),
+      rows,
+      failures,
+      wallSeconds: (performance.now() - start) / 1000
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
+  const {settings, root, log = silentProgress} = options;
+  const start = performance.now();
+  const models: ModelResult[] = [];
+  for (const spec of options.models) {
+    log(`model ${spec.name} on ${relativeSplit(spec.splitDirectory, root)}`);
+    const model = await runModel(spec, settings, root, log);
+    models.push(model);
+    options.onModelDone?.(model);
+  }
+  return {
+    schema: BENCH_SCHEMA,
+    command: options.command,
+    date: new Date().toISOString(),
+    wallSeconds: (performance.now() - start) / 1000,
+    machine: machineInfo(),
+    backend: {...options.backend, tfjs: tf.version.tfjs},
+    settings,
+    models
+  };
+}
