@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {BASELINES, makeBaseline, type BaselineName} from "./baselines.js";
 import {weightedChannelSum} from "./cam.js";
+import {runInOrder} from "./executor.js";
 import {batchSizeOption, checkChoiceOption, checkIntegerOption} from "./options.js";
 import {assertFinite, explanationRecord, imageToPixels, readMap, recordableOptions, upsampleAndNormalize} from "./pipeline.js";
 import {AbortedError, WorkTracker, yieldToEventLoop} from "./progress.js";
@@ -68,29 +69,62 @@ export const integratedGradCam: Method<IntegratedGradCamOptions> = {
       const stepMaps: Float32Array[] = [];
       const pathScores = new Float32Array(steps);
       const work = new WorkTracker(steps, options.signal, options.onProgress, "path steps");
-      for (let first = 0; first < steps; first += batchSize) {
-        const count = Math.min(batchSize, steps - first);
-        const [maps, scores] = tf.tidy(() => {
+      const pathPoints = (first: number, count: number) =>
+        tf.tidy(() => {
           const alphas = tf.tensor4d(fractions.subarray(first, first + count), [count, 1, 1, 1]);
-          const points = tf.add(baseline, tf.mul(alphas, tf.sub(pixels, baseline))) as tf.Tensor4D;
-          const probe = model.probe(points, {layers: [layer], classIndex: target.classIndex, score: scoreMode});
-          const activations = probe.activations[0]!;
-          const weights = tf.mean(probe.gradients![0]!, [1, 2]) as tf.Tensor2D; // w_kj [count, K]
-          let perStep: tf.Tensor;
-          if (variant === "paper") perStep = tf.relu(weightedChannelSum(tf.sub(activations, baselineActivations!) as tf.Tensor4D, weights));
-          else if (variant === "code") perStep = tf.relu(weightedChannelSum(activations, weights));
-          // Σ_k w_kj·(A_k(x) − A_k(x')), signed: the ReLU comes after the average over j.
-          else perStep = tf.matMul(weights, difference!.reshape([h * w, k]), false, true);
-          return [perStep, probe.scores!];
+          return tf.add(baseline, tf.mul(alphas, tf.sub(pixels, baseline))) as tf.Tensor4D;
         });
-        const [mapValues, scoreValues] = await Promise.all([maps!.data(), scores!.data()]);
-        tf.dispose([maps!, scores!]);
+      const stepMapsOf = (activations: tf.Tensor4D, gradients: tf.Tensor4D): tf.Tensor => {
+        const weights = tf.mean(gradients, [1, 2]) as tf.Tensor2D; // w_kj [count, K]
+        if (variant === "paper") return tf.relu(weightedChannelSum(tf.sub(activations, baselineActivations!) as tf.Tensor4D, weights));
+        if (variant === "code") return tf.relu(weightedChannelSum(activations, weights));
+        // Σ_k w_kj·(A_k(x) − A_k(x')), signed: the ReLU comes after the average over j.
+        return tf.matMul(weights, difference!.reshape([h * w, k]), false, true);
+      };
+      const recordSteps = async (first: number, count: number, mapValues: Float32Array, scoreValues: Float32Array) => {
         assertFinite(scoreValues, "class score");
         assertFinite(mapValues, "path step map");
         pathScores.set(scoreValues, first);
         for (let j = 0; j < count; j++) stepMaps.push(Float32Array.from(mapValues.subarray(j * h * w, (j + 1) * h * w)));
         await yieldToEventLoop();
         work.advance(count);
+      };
+      const executor = options.executor;
+      if (executor) {
+        // Path batches are independent: several in flight, step maps recorded in path order.
+        await runInOrder({
+          count: Math.ceil(steps / batchSize),
+          concurrency: executor.concurrency,
+          start: async (batch) => {
+            const first = batch * batchSize;
+            const count = Math.min(batchSize, steps - first);
+            const points = pathPoints(first, count);
+            const values = (await points.data()) as Float32Array;
+            points.dispose();
+            const probe = await executor.probeBatch(values, count, {layers: [layer], classIndex: target.classIndex, score: scoreMode});
+            return {first, count, probe};
+          },
+          consume: async ({first, count, probe}) => {
+            const maps = tf.tidy(() => {
+              const shape = probe.shapes[0] as [number, number, number, number];
+              return stepMapsOf(tf.tensor4d(probe.activations[0]!, shape), tf.tensor4d(probe.gradients[0]!, shape));
+            });
+            const mapValues = (await maps.data()) as Float32Array;
+            maps.dispose();
+            await recordSteps(first, count, mapValues, probe.scores);
+          }
+        });
+      } else {
+        for (let first = 0; first < steps; first += batchSize) {
+          const count = Math.min(batchSize, steps - first);
+          const [maps, scores] = tf.tidy(() => {
+            const probe = model.probe(pathPoints(first, count), {layers: [layer], classIndex: target.classIndex, score: scoreMode});
+            return [stepMapsOf(probe.activations[0]!, probe.gradients![0]!), probe.scores!];
+          });
+          const [mapValues, scoreValues] = await Promise.all([maps!.data(), scores!.data()]);
+          tf.dispose([maps!, scores!]);
+          await recordSteps(first, count, mapValues as Float32Array, scoreValues as Float32Array);
+        }
       }
 
       const running = new Float64Array(h * w);

@@ -97,9 +97,9 @@ export async function readMap(tensor: tf.Tensor2D): Promise<SaliencyMap> {
   return {width, height, data: Float32Array.from(data)};
 }
 
-/** Options without callbacks or signals: what goes into the result record. */
+/** Options without callbacks, signals or executors: what goes into the result record. */
 export function recordableOptions(options: CommonOptions & Record<string, unknown>): Record<string, unknown> {
-  const {signal: _s, onProgress: _p, ...rest} = options;
+  const {signal: _s, onProgress: _p, executor: _e, ...rest} = options;
   return rest;
 }
 

@@ -45,7 +45,8 @@ export const rise: Method<RiseOptions> = {
         score: scoreMode,
         batchSize,
         work,
-        weight: (scores) => scores
+        weight: (scores) => scores,
+        executor: options.executor
       });
       saliency = scored.weightedSum!;
       const scoringMs = performance.now() - scoringStart;

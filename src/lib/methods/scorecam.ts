@@ -34,7 +34,8 @@ export const scoreCam: Method<CommonOptions> = {
         classIndex: target.classIndex,
         score: scoreMode,
         batchSize,
-        work
+        work,
+        executor: options.executor
       });
       const result = tf.tidy(() => {
         const [, h, w, k] = activations.shape;

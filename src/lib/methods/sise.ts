@@ -128,7 +128,14 @@ export function defineSise(spec: {
           const report = reports[l]!;
           if (report.skipped) continue;
           const source = channelMaskSource(activations[l]!, report.selected, model.inputHeight, model.inputWidth);
-          const scored = await scoreMasks(model, pixels, source, {classIndex, score: scoreMode, batchSize, work, weight: coverageWeights});
+          const scored = await scoreMasks(model, pixels, source, {
+            classIndex,
+            score: scoreMode,
+            batchSize,
+            work,
+            weight: coverageWeights,
+            executor: options.executor
+          });
           held.push(scored.weightedSum!);
           report.scores = scored.scores;
           report.map = await readMap(minmaxTensor(scored.weightedSum!));

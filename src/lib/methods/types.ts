@@ -2,6 +2,7 @@
 import type {SaliencyMap} from "../maps/types.js";
 import type {ScoreMode} from "../model/score.js";
 import type {ExplainableModel} from "../model/adapter.js";
+import type {PassExecutor} from "./executor.js";
 
 /** An RGB image in pixel space: 3 values per pixel, 0..255, row-major. */
 export interface RgbImage {
@@ -31,6 +32,11 @@ export interface CommonOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
+  /**
+   * Runs independent batches of network passes (masked images, path points), possibly several
+   * at once (a Node worker pool); the map is the same bit for bit. Default: the model in this thread.
+   */
+  executor?: PassExecutor;
 }
 
 export interface Explanation {
