@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
 import {assertFinite, explanationRecord, imageToPixels, readMap, recordableOptions, upsampleAndNormalize} from "./pipeline.js";
+import {AbortedError} from "./progress.js";
 import type {CommonOptions, Explanation, Method, RgbImage} from "./types.js";
 
 /** A, G: [N, h, w, k] → map before ReLU [N, h, w]. */
@@ -27,7 +28,7 @@ export function defineCam(spec: {name: string; title: string; combine: CamCombin
     defaultScore: "logit",
     async explain(model: ExplainableModel, image: RgbImage, options: CommonOptions = {}): Promise<Explanation> {
       const startedAt = performance.now();
-      if (options.signal?.aborted) throw new Error("explanation was cancelled");
+      if (options.signal?.aborted) throw new AbortedError();
       const layer = options.layer ?? model.defaultCamLayer;
       model.camNode(layer);
       const scoreMode = options.score ?? "logit";

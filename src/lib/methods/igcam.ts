@@ -13,7 +13,7 @@ import {runInOrder} from "./executor.js";
 import {batchSizeOption, checkChoiceOption, checkIntegerOption} from "./options.js";
 import {assertFinite, explanationRecord, imageToPixels, readMap, recordableOptions, upsampleAndNormalize} from "./pipeline.js";
 import {AbortedError, WorkTracker, yieldToEventLoop} from "./progress.js";
-import {targetFromLogits} from "./scoring.js";
+import {targetFromLogits} from "./pipeline.js";
 import type {CommonOptions, Explanation, Method} from "./types.js";
 
 export const IGCAM_VARIANTS = ["paper", "code", "integrated-weights"] as const;

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import {BASELINES, makeBaseline, type BaselineName} from "./baselines.js";
 import {explanationRecord, imageToPixels, minmaxTensor, readMap, recordableOptions, resolveTarget} from "./pipeline.js";
 import {WorkTracker, yieldToEventLoop} from "./progress.js";
-import {checkIntegerOption} from "./options.js";
+import {batchSizeOption, checkChoiceOption, checkIntegerOption} from "./options.js";
 import type {CommonOptions, Explanation, Method} from "./types.js";
 
 export interface IntegratedGradientsOptions extends CommonOptions {
@@ -25,9 +25,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
   async explain(model, image, options = {}): Promise<Explanation> {
     const startedAt = performance.now();
     const steps = checkIntegerOption("steps", options.steps ?? 32, 1, 1024);
-    const batchSize = checkIntegerOption("batch size", options.batchSize ?? 16, 1, 4096);
-    const baselineKind = options.baseline ?? "black";
-    if (!BASELINES.includes(baselineKind)) throw new Error(`unknown baseline "${baselineKind}"`);
+    const batchSize = batchSizeOption(model, options.batchSize, "backward");
+    const baselineKind = checkChoiceOption("baseline", options.baseline ?? "black", BASELINES);
     const reduce = options.reduce ?? "abs-sum";
     const scoreMode = options.score ?? "logit";
     const work = new WorkTracker(steps, options.signal, options.onProgress, "path steps");

@@ -38,7 +38,7 @@ export function assertFinite(values: ArrayLike<number>, what: string): void {
   }
 }
 
-/** The class to explain (default: top prediction) and its score under `mode`. */
+/** The class to explain (default: top prediction) and its score under `mode`: one forward pass. */
 export async function resolveTarget(
   model: ExplainableModel,
   pixels: tf.Tensor4D,
@@ -47,24 +47,38 @@ export async function resolveTarget(
 ): Promise<{classIndex: number; scoreValue: number}> {
   const logits = model.logits(pixels);
   try {
-    const values = await logits.data();
-    assertFinite(values, "model output");
-    let chosen = classIndex;
-    if (chosen === undefined) {
-      chosen = 0;
-      for (let i = 1; i < model.numClasses; i++) if (values[i]! > values[chosen]!) chosen = i;
-    }
-    model.checkClass(chosen);
-    const score = tf.tidy(() => {
-      const activated = mode === "softmax" ? tf.softmax(logits) : mode === "sigmoid" ? tf.sigmoid(logits) : logits;
-      return activated.slice([0, chosen], [1, 1]);
-    });
-    const scoreValue = (await score.data())[0]!;
-    score.dispose();
-    return {classIndex: chosen, scoreValue};
+    return await targetFromLogits(model, logits, classIndex, mode);
   } finally {
     logits.dispose();
   }
+}
+
+/**
+ * The class to explain (given, or the top prediction) and its score under `mode`, from the
+ * logits [n, classes] of a pass whose first row is the image: saves a separate forward pass.
+ */
+export async function targetFromLogits(
+  model: ExplainableModel,
+  logits: tf.Tensor2D,
+  classIndex: number | undefined,
+  mode: ScoreMode
+): Promise<{classIndex: number; scoreValue: number}> {
+  const values = Array.from((await logits.data()).subarray(0, model.numClasses));
+  assertFinite(values, "model output");
+  let chosen = classIndex;
+  if (chosen === undefined) {
+    chosen = 0;
+    for (let i = 1; i < values.length; i++) if (values[i]! > values[chosen]!) chosen = i;
+  }
+  model.checkClass(chosen);
+  const logit = values[chosen]!;
+  if (mode === "sigmoid") return {classIndex: chosen, scoreValue: 1 / (1 + Math.exp(-logit))};
+  if (mode === "softmax") {
+    const top = Math.max(...values);
+    const total = values.reduce((sum, v) => sum + Math.exp(v - top), 0);
+    return {classIndex: chosen, scoreValue: Math.exp(logit - top) / total};
+  }
+  return {classIndex: chosen, scoreValue: logit};
 }
 
 /** minmax(X) = (X − min) / (max − min + 1e-6), as in algorithms.md. */

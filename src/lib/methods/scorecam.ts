@@ -8,7 +8,8 @@ import {channelMaskSource, nonConstantChannels} from "./masking.js";
 import {batchSizeOption} from "./options.js";
 import {explanationRecord, imageToPixels, minmaxTensor, readMap, recordableOptions} from "./pipeline.js";
 import {AbortedError, WorkTracker} from "./progress.js";
-import {scoreMasks, targetFromLogits} from "./scoring.js";
+import {scoreMasks} from "./scoring.js";
+import {targetFromLogits} from "./pipeline.js";
 import type {CommonOptions, Explanation, Method} from "./types.js";
 
 export const scoreCam: Method<CommonOptions> = {

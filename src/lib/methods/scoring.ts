@@ -125,32 +125,3 @@ async function scoreMasksWithExecutor(executor: PassExecutor, pixels: tf.Tensor4
     throw error;
   }
 }
-
-/**
- * The class to explain (given, or the top prediction) and its score under `mode`, from the
- * logits [n, classes] of a pass whose first row is the image: saves a separate forward pass.
- */
-export async function targetFromLogits(
-  model: ExplainableModel,
-  logits: tf.Tensor2D,
-  classIndex: number | undefined,
-  mode: ScoreMode
-): Promise<{classIndex: number; scoreValue: number}> {
-  const values = Array.from((await logits.data()).subarray(0, model.numClasses));
-  assertFinite(values, "model output");
-  let chosen = classIndex;
-  if (chosen === undefined) {
-    chosen = 0;
-    for (let i = 1; i < values.length; i++) if (values[i]! > values[chosen]!) chosen = i;
-  }
-  model.checkClass(chosen);
-  const logit = values[chosen]!;
-  let scoreValue = logit;
-  if (mode === "sigmoid") scoreValue = 1 / (1 + Math.exp(-logit));
-  if (mode === "softmax") {
-    const top = Math.max(...values);
-    const total = values.reduce((s, v) => s + Math.exp(v - top), 0);
-    scoreValue = Math.exp(logit - top) / total;
-  }
-  return {classIndex: chosen, scoreValue};
-}
