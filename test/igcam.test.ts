@@ -4,6 +4,7 @@ import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {integratedGradCam, pathFractions, type IntegratedGradCamOptions} from "../src/lib/methods/igcam.js";
 import {getMethod} from "../src/lib/methods/registry.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
+import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -172,22 +173,8 @@ describe("Integrated Grad-CAM on a non-linear model", () => {
   });
 
   it("stops within one batch when cancelled, reports progress in path steps, frees its tensors", async () => {
+    await expectCancelsAfterTwoBatches(integratedGradCam, model, image, {steps: 64, batchSize: 4}, 64);
     const before = tf.memory().numTensors;
-    const controller = new AbortController();
-    const seen: number[] = [];
-    const run = integratedGradCam.explain(model, image, {
-      steps: 64,
-      batchSize: 4,
-      signal: controller.signal,
-      onProgress: (p) => {
-        seen.push(p.done);
-        expect(p.total).toBe(64);
-        if (p.done >= 8) controller.abort();
-      }
-    });
-    await expect(run).rejects.toThrow(/cancelled/);
-    expect(seen).toEqual([4, 8]);
-    expect(tf.memory().numTensors).toBe(before);
     const aborted = new AbortController();
     aborted.abort();
     await expect(integratedGradCam.explain(model, image, {signal: aborted.signal})).rejects.toThrow(/cancelled/);

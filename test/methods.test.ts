@@ -3,6 +3,7 @@ import {beforeAll, describe, expect, it} from "vitest";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {METHODS, getMethod} from "../src/lib/methods/registry.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
+import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -129,20 +130,6 @@ describe("every method", () => {
   });
 
   it("stops when cancelled", async () => {
-    const controller = new AbortController();
-    let calls = 0;
-    const run = getMethod("ig").explain(model, image, {
-      steps: 64,
-      batchSize: 4,
-      signal: controller.signal,
-      onProgress: (p: {done: number}) => {
-        calls++;
-        if (p.done >= 8) controller.abort();
-      }
-    });
-    const before = tf.memory().numTensors;
-    await expect(run).rejects.toThrow(/cancelled/);
-    expect(calls).toBe(2);
-    expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
+    await expectCancelsAfterTwoBatches(getMethod("ig"), model, image, {steps: 64, batchSize: 4}, 64);
   });
 });

@@ -7,6 +7,7 @@ import {drawRiseMask, riseMaskSource, type RiseMaskDraw, type RiseMaskSettings} 
 import {scoreCam} from "../src/lib/methods/scorecam.js";
 import {seededRandom} from "../src/lib/random.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
+import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -134,22 +135,7 @@ describe("RISE", () => {
   });
 
   it("stops within one batch when cancelled and frees its tensors", async () => {
-    const before = tf.memory().numTensors;
-    const controller = new AbortController();
-    const seen: number[] = [];
-    const run = rise.explain(model, image, {
-      masks: 400,
-      batchSize: 10,
-      signal: controller.signal,
-      onProgress: (p) => {
-        seen.push(p.done);
-        expect(p.total).toBe(400);
-        if (p.done >= 20) controller.abort();
-      }
-    });
-    await expect(run).rejects.toThrow(/cancelled/);
-    expect(seen).toEqual([10, 20]);
-    expect(tf.memory().numTensors).toBe(before);
+    await expectCancelsAfterTwoBatches(rise, model, image, {masks: 400, batchSize: 10}, 400);
   });
 
   it("rejects out-of-range options with clear errors", async () => {

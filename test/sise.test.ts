@@ -11,6 +11,7 @@ import {sise, type SiseFusionReport, type SiseLayerReport, type SiseOptions} fro
 import type {Explanation} from "../src/lib/methods/types.js";
 import {seededRandom} from "../src/lib/random.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
+import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -301,21 +302,7 @@ describe("SISE end to end", () => {
     const result = await sise.explain(model, image, {classIndex: 2, batchSize: 4, onProgress: (p) => totals.add(p.total)});
     expect([...totals]).toEqual([intermediatesOf(result).maskCount]);
 
-    const before = tf.memory().numTensors;
-    const controller = new AbortController();
-    const seen: number[] = [];
-    const run = adaSise.explain(model, image, {
-      classIndex: 2,
-      batchSize: 1,
-      signal: controller.signal,
-      onProgress: (p) => {
-        seen.push(p.done);
-        if (p.done >= 2) controller.abort();
-      }
-    });
-    await expect(run).rejects.toThrow(/cancelled/);
-    expect(seen).toEqual([1, 2]);
-    expect(tf.memory().numTensors).toBe(before);
+    await expectCancelsAfterTwoBatches(adaSise, model, image, {classIndex: 2, batchSize: 1});
   });
 
   it("rejects out-of-range options with clear errors", async () => {
