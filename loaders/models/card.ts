@@ -54,6 +54,10 @@ export interface ModelCard {
     backend: string;
     wallTimeSeconds: number;
     secondsPerStep: number;
+    /** Worker threads that shared each step (data parallel); absent = one thread. */
+    workers?: number;
+    /** How the run was made where that matters for its wall time (e.g. jobs sharing the machine). */
+    note?: string;
   };
   date: string;
   command: string;

@@ -17,6 +17,8 @@ export interface DataParallelOptions {
   workers?: number;
   learningRate?: number;
   backend?: string;
+  /** Adam to update with (e.g. a Trainer's, so checkpoints hold its state); default a new one. */
+  optimizer?: tf.AdamOptimizer;
 }
 
 export interface DataParallelStep {
@@ -32,9 +34,10 @@ export class DataParallelTrainer {
   private constructor(
     readonly model: tf.LayersModel,
     private readonly pool: WorkerPool,
-    learningRate: number
+    learningRate: number,
+    optimizer?: tf.AdamOptimizer
   ) {
-    this.optimizer = tf.train.adam(learningRate);
+    this.optimizer = optimizer ?? tf.train.adam(learningRate);
     this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
@@ -44,7 +47,7 @@ export class DataParallelTrainer {
       ...(options.workers === undefined ? {} : {size: options.workers}),
       ...(options.backend === undefined ? {} : {backend: options.backend})
     });
-    return new DataParallelTrainer(model, pool, options.learningRate ?? 1e-3);
+    return new DataParallelTrainer(model, pool, options.learningRate ?? 1e-3, options.optimizer);
   }
 
   get workers(): number {

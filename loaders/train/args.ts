@@ -16,12 +16,16 @@ export interface TrainArgs {
   augment: boolean;
   checkpointEvery: number;
   validationSamples: number;
+  /** Free text recorded in the card (e.g. what else shared the machine). */
+  note: string | null;
+  /** Worker threads sharing each step (data parallel, gradients averaged); 1 = this thread only. */
+  workers: number;
 }
 
 export const USAGE =
   "usage: tsx loaders/train/main.ts --model vgg|resnet --dataset shapes|defects [--steps N] [--batch 32] [--lr 1e-3] " +
   "[--seed S] [--backend auto|wasm|cpu|tensorflow] [--out data/models/<model>-<dataset>] [--resume] [--augment] " +
-  "[--checkpoint-every 100] [--validation 512]";
+  "[--checkpoint-every 100] [--validation 512] [--workers 1] [--note text]";
 
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   const values = new Map<string, string>();
@@ -35,7 +39,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     else if (i + 1 < argv.length) values.set(key, argv[++i]!);
     else throw new Error(`--${key} needs a value\n${USAGE}`);
   }
-  const known = new Set(["model", "dataset", "steps", "batch", "lr", "seed", "backend", "out", "checkpoint-every", "validation"]);
+  const known = new Set(["model", "dataset", "steps", "batch", "lr", "seed", "backend", "out", "checkpoint-every", "validation", "note", "workers"]);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}\n${USAGE}`);
   const model = values.get("model") ?? "";
   const dataset = values.get("dataset") ?? "";
@@ -60,6 +64,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     resume: flags.has("resume"),
     augment: flags.has("augment"),
     checkpointEvery: Math.max(1, int("checkpoint-every", 100)),
-    validationSamples: int("validation", 512)
+    validationSamples: int("validation", 512),
+    note: values.get("note") ?? null,
+    workers: Math.max(1, int("workers", 1))
   };
 }

@@ -18,6 +18,7 @@ import {ProgressBar} from "./progress.js";
 import {recalibrateBatchNorm} from "./recalibrate.js";
 import {SCHEDULE_DESCRIPTION} from "./schedule.js";
 import {Trainer, type NamedTensor} from "./trainer.js";
+import {DataParallelTrainer} from "../pool/data-parallel.js";
 
 /** Images used to recompute batch-norm statistics at checkpoints and at the end. */
 const CALIBRATION_SAMPLES = 512;
@@ -54,6 +55,11 @@ async function main(): Promise<void> {
   }
   const trainer = new Trainer(model, dataset, {batch: args.batch, learningRate: args.lr, totalSteps: args.steps, trainSeed, augment: args.augment});
   if (restore) await trainer.restore(restore.step, restore.weights);
+  // With --workers N, each step's batch is split over N threads; they share this trainer's Adam.
+  const parallel = args.workers > 1 ? await DataParallelTrainer.create(model, {workers: args.workers, backend: args.backend, optimizer: trainer.optimizer}) : null;
+  if (parallel) bar.log(`data parallel over ${parallel.workers} worker threads`);
+  const trainStep = () =>
+    parallel ? trainer.trainStepWith((batch, learningRate) => parallel.step(batch, dataset.classes.length, learningRate)) : Promise.resolve(trainer.trainStep());
   bar.log(`${model.name}: ${model.countParams()} parameters, ${model.layers.length} layers`);
 
   const validation: Sample[] = Array.from({length: args.validationSamples}, (_, i) => dataset.sample(i, VALIDATION_SEED));
@@ -83,10 +89,11 @@ async function main(): Promise<void> {
     if (stopRequested) {
       state = {...state, step: trainer.step, elapsedSeconds: elapsed()};
       await saveCheckpoint(args.out, trainer, state);
+      await parallel?.close();
       bar.log(`stopped at step ${trainer.step}; checkpoint saved, continue with --resume`);
       process.exit(130);
     }
-    const result = trainer.trainStep();
+    const result = await trainStep();
     // Exponential moving averages: the per-batch numbers are noisy.
     lossAverage = Number.isNaN(lossAverage) ? result.loss : 0.95 * lossAverage + 0.05 * result.loss;
     accuracyAverage = Number.isNaN(accuracyAverage) ? result.accuracy : 0.95 * accuracyAverage + 0.05 * result.accuracy;
@@ -108,6 +115,7 @@ async function main(): Promise<void> {
     }
   }
   const wallTimeSeconds = elapsed();
+  await parallel?.close();
   const validationAccuracy = args.validationSamples > 0 ? validate() : (recalibrateBatchNorm(model, calibration), null);
   const split = loadSplit(testSplitDirectory(args.dataset));
   const test = evaluate(model, split.images, dataset.classes);
@@ -138,7 +146,9 @@ async function main(): Promise<void> {
       augment: args.augment,
       backend,
       wallTimeSeconds: Math.round(wallTimeSeconds),
-      secondsPerStep: wallTimeSeconds / Math.max(1, args.steps)
+      secondsPerStep: wallTimeSeconds / Math.max(1, args.steps),
+      ...(args.workers > 1 ? {workers: args.workers} : {}),
+      ...(args.note === null ? {} : {note: args.note})
     },
     date: new Date().toISOString(),
     command

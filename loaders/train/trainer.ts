@@ -79,6 +79,17 @@ export class Trainer {
     return {step: this.step, loss, accuracy, learningRate};
   }
 
+  /**
+   * One optimisation step whose work is done by `run` (e.g. DataParallelTrainer.step over a
+   * worker pool sharing this.optimizer): same batch and learning rate as trainStep would use.
+   */
+  async trainStepWith(run: (batch: Batch, learningRate: number) => Promise<{loss: number; accuracy: number}>): Promise<StepResult> {
+    const learningRate = learningRateAt(this.step, this.options.totalSteps, this.options.learningRate);
+    const {loss, accuracy} = await run(this.batchAt(this.step), learningRate);
+    this.step++;
+    return {step: this.step, loss, accuracy, learningRate};
+  }
+
   async optimizerWeights(): Promise<NamedTensor[]> {
     return this.optimizer.getWeights();
   }
