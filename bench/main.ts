@@ -1,8 +1,12 @@
 /**
- * `npm run bench`: every method on every committed model and its test split; prints the
- * Table 1 style report per model on stdout (progress on stderr) and writes results/bench.json,
- * bench-summary.csv and bench-images.csv. Options: see loaders/bench/args.ts (--help).
+ * `npm run bench`: every section in one run (see --sections). "table": every method on every
+ * committed model and its test split, the Table 1 style report per model on stdout (progress on
+ * stderr), written to results/bench.json, bench-summary.csv and bench-images.csv; then the
+ * kernel, worker-pool and paper-scale sections, each saved as results/bench-<section>.txt.
+ * Options: see loaders/bench/args.ts (--help).
  */
+import {spawnSync} from "node:child_process";
+import {mkdirSync, writeFileSync} from "node:fs";
 import {dirname, relative, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import * as tf from "@tensorflow/tfjs";
@@ -25,6 +29,30 @@ async function main(): Promise<void> {
     process.stdout.write(`${BENCH_USAGE}\nmethods: ${Object.keys(METHODS).join(" ")}\n`);
     return;
   }
+  for (const section of args.sections) {
+    if (section === "table") await tableSection(args);
+    else runScript(SECTION_SCRIPTS[section], args.quick, resolve(ROOT, args.out, `bench-${section}.txt`));
+  }
+}
+
+/** The other sections are scripts of their own (each also runs alone); they print to this stdout. */
+const SECTION_SCRIPTS = {kernels: "bench/kernels.ts", pool: "bench/pool.ts", "paper-scale": "bench/paper-scale.ts"} as const;
+
+/** Runs a section script (progress on stderr as it goes), prints its report and keeps a copy in `saveAs`. */
+function runScript(script: string, quick: boolean, saveAs: string): void {
+  const title = `# ${script}${quick ? " --quick" : ""} (${new Date().toISOString()})`;
+  process.stdout.write(`\n${title}\n`);
+  const tsx = resolve(ROOT, "node_modules/.bin/tsx");
+  const result = spawnSync(tsx, [resolve(ROOT, script), ...(quick ? ["--quick"] : [])], {cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 64 * 2 ** 20});
+  process.stdout.write(result.stdout ?? "");
+  if (result.status !== 0) throw new Error(`${script} failed (exit ${result.status ?? result.signal})`);
+  mkdirSync(dirname(saveAs), {recursive: true});
+  writeFileSync(saveAs, `${title}\n${result.stdout}`);
+  process.stdout.write(`wrote ${relative(ROOT, saveAs)}\n`);
+}
+
+/** Table 1 of the papers on every committed model: quality metrics, speed ratios, claims. */
+async function tableSection(args: ReturnType<typeof parseBenchArgs>): Promise<void> {
   const methods = args.methods ?? Object.keys(METHODS);
   for (const name of methods) if (!METHODS[name]) throw new Error(`unknown method "${name}": choose from ${Object.keys(METHODS).join(", ")}`);
   const models = benchModels({modelsDir: args.modelsDir, names: args.models, split: args.split, root: ROOT});

@@ -14,7 +14,13 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --truth box|mask      ground truth for localisation metrics (default box, as the paper)
   --backend B           auto | wasm | cpu | tensorflow (default auto)
   --out DIR             output folder (default results/; --quick: results/tmp/)
+  --sections a,b        what to run, in this order (default all): table (Table 1 on the committed
+                        models), kernels (gradient kernels vs forward), pool (workers vs one),
+                        paper-scale (VGG16 / ResNet-50 GFLOP/s and ResNet-50 time per method)
   --quick               small settings for a smoke run`;
+
+export const BENCH_SECTIONS = ["table", "kernels", "pool", "paper-scale"] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchArgs {
   models: string[] | null;
@@ -29,6 +35,7 @@ export interface BenchArgs {
   backend?: string;
   out: string;
   quick: boolean;
+  sections: BenchSection[];
   help: boolean;
 }
 
@@ -63,12 +70,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       backend: {type: "string"},
       out: {type: "string"},
       quick: {type: "boolean"},
+      sections: {type: "string"},
       help: {type: "boolean", short: "h"}
     }
   });
   const truth = values.truth;
   if (truth !== undefined && truth !== "box" && truth !== "mask") throw new Error(`--truth must be box or mask, got "${truth}"`);
   const quick = values.quick ?? false;
+  const sections = list(values.sections) ?? [...BENCH_SECTIONS];
+  for (const section of sections) {
+    if (!(BENCH_SECTIONS as readonly string[]).includes(section)) throw new Error(`--sections: unknown section "${section}" (choose from ${BENCH_SECTIONS.join(", ")})`);
+  }
   return {
     models: list(values.models),
     modelsDir: values["models-dir"] ?? "data/models",
@@ -83,6 +95,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     // A quick run must never overwrite the committed results.
     out: values.out ?? (quick ? "results/tmp" : "results"),
     quick,
+    sections: sections as BenchSection[],
     help: values.help ?? false
   };
 }
