@@ -4,7 +4,9 @@
  * every class in the image. Maps are quantised to bytes (v·255, rounded): one Uint8 part holds
  * them all, in `entries` order, so the page downloads one file and makes no copies.
  */
+import {availableParallelism} from "node:os";
 import * as tf from "@tensorflow/tfjs";
+import {WorkerPool} from "../pool/pool.js";
 import {pack} from "../../src/components/pack.js";
 import {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {loadLayersModelFromParts, metaFromCard} from "../../src/lib/model/load.js";
@@ -25,6 +27,15 @@ export function methodOptions(profile: SiteProfile): Record<string, Record<strin
     sise: profile.siseMaxMasks ? {maxMasks: profile.siseMaxMasks} : {},
     adasise: profile.siseMaxMasks ? {maxMasks: profile.siseMaxMasks} : {}
   };
+}
+
+/** Worker threads for precompute: SALIENCY_WORKERS, or every core. */
+export function precomputeWorkers(): number {
+  const value = process.env.SALIENCY_WORKERS;
+  if (value === undefined || value === "") return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`SALIENCY_WORKERS must be a positive integer, got "${value}"`);
+  return n;
 }
 
 /** Models whose data set (or class list) matches the image's data set. */
@@ -59,6 +70,7 @@ export async function precompute(log: (line: string) => void = (line) => process
   const models = modelEntries();
   const {meta: gallery, images} = loadGallery(profile.galleryPerDataset);
   const options = methodOptions(profile);
+  const workers = precomputeWorkers();
   const methods = profile.methods.filter((name) => {
     if (METHODS[name]) return true;
     log(`precompute: method "${name}" is not in the registry; skipped`);
@@ -72,37 +84,45 @@ export async function precompute(log: (line: string) => void = (line) => process
     const todo = images.filter((image) => datasets.includes(image.dataset));
     if (todo.length === 0) continue;
     const model = await openSiteModel(entry);
+    // Images × classes × methods are independent: spread them over every core (identical maps).
+    const pool = workers > 1 ? await WorkerPool.create(model, {size: workers}) : null;
+    const explain = (name: string, image: LoadedGalleryImage, options: Record<string, unknown>): Promise<Explanation> =>
+      pool ? pool.explainImage(name, image, options) : getMethod(name).explain(model, image, options);
     try {
-      for (const image of todo) {
-        predictions.push({image: image.id, model: entry.name, probabilities: await probabilities(model, image)});
-        for (const classIndex of image.labels) {
-          for (const name of methods) {
-            const method = getMethod(name);
-            const result: Explanation = await method.explain(model, image, {...options[name], classIndex});
-            const quantised = new Uint8Array(result.map.data.length);
-            for (let i = 0; i < quantised.length; i++) quantised[i] = Math.round(Math.min(1, Math.max(0, result.map.data[i]!)) * 255);
-            const layers = (result.intermediates as {layers?: {layer: string; selectedCount: number}[]} | undefined)?.layers;
-            entries.push({
-              image: image.id,
-              model: entry.name,
-              method: name,
-              classIndex: result.classIndex,
-              className: result.className,
-              score: {mode: result.score.mode, value: Math.round(result.score.value * 1e5) / 1e5},
-              layer: result.layer,
-              totalMs: Math.round(result.timings.totalMs * 10) / 10,
-              map: maps.length,
-              width: result.map.width,
-              height: result.map.height,
-              forward: result.passes.forward,
-              ...(layers ? {masksPerLayer: Object.fromEntries(layers.map((l) => [l.layer, l.selectedCount]))} : {})
-            });
-            maps.push(quantised);
-          }
-        }
+      const perImage = todo.map(async (image) => {
+        const jobs = image.labels.flatMap((classIndex) => methods.map((name) => ({name, result: explain(name, image, {...options[name], classIndex})})));
+        const results = await Promise.all(jobs.map(async (job) => ({name: job.name, result: await job.result})));
         log(`precompute: ${entry.name} ${image.id} done (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        return results;
+      });
+      // Every job is queued at once; results are read in image, class, method order.
+      const done = await Promise.all(perImage);
+      for (const [i, image] of todo.entries()) {
+        predictions.push({image: image.id, model: entry.name, probabilities: await probabilities(model, image)});
+        for (const {name, result} of done[i]!) {
+          const quantised = new Uint8Array(result.map.data.length);
+          for (let k = 0; k < quantised.length; k++) quantised[k] = Math.round(Math.min(1, Math.max(0, result.map.data[k]!)) * 255);
+          const layers = (result.intermediates as {layers?: {layer: string; selectedCount: number}[]} | undefined)?.layers;
+          entries.push({
+            image: image.id,
+            model: entry.name,
+            method: name,
+            classIndex: result.classIndex,
+            className: result.className,
+            score: {mode: result.score.mode, value: Math.round(result.score.value * 1e5) / 1e5},
+            layer: result.layer,
+            totalMs: Math.round(result.timings.totalMs * 10) / 10,
+            map: maps.length,
+            width: result.map.width,
+            height: result.map.height,
+            forward: result.passes.forward,
+            ...(layers ? {masksPerLayer: Object.fromEntries(layers.map((l) => [l.layer, l.selectedCount]))} : {})
+          });
+          maps.push(quantised);
+        }
       }
     } finally {
+      await pool?.close();
       model.dispose();
     }
   }
