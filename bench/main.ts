@@ -64,6 +64,7 @@ async function tableSection(args: ReturnType<typeof parseBenchArgs>): Promise<vo
     sanityImages: args.sanityImages,
     curveSteps: args.curveSteps,
     truth: args.truth,
+    ...(args.workers === undefined ? {} : {workers: args.workers}),
     methods
   });
   const backend = await selectNodeBackend(args.backend);

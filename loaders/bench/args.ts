@@ -13,6 +13,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         (default: the split of the data set in the model's card.json)
   --truth box|mask      ground truth for localisation metrics (default box, as the paper)
   --backend B           auto | wasm | cpu | tensorflow (default auto)
+  --workers N           worker threads for the untimed class-discrimination runs (default: every core)
   --out DIR             output folder (default results/; --quick: results/tmp/)
   --sections a,b        what to run, in this order (default all): table (Table 1 on the committed
                         models), kernels (gradient kernels vs forward), pool (workers vs one),
@@ -33,6 +34,7 @@ export interface BenchArgs {
   split: string | null;
   truth?: "box" | "mask";
   backend?: string;
+  workers?: number;
   out: string;
   quick: boolean;
   sections: BenchSection[];
@@ -68,6 +70,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       split: {type: "string"},
       truth: {type: "string"},
       backend: {type: "string"},
+      workers: {type: "string"},
       out: {type: "string"},
       quick: {type: "boolean"},
       sections: {type: "string"},
@@ -92,6 +95,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     split: values.split ?? null,
     ...(truth ? {truth} : {}),
     ...(values.backend ? {backend: values.backend} : {}),
+    ...(values.workers !== undefined ? {workers: integer("workers", values.workers, 1, 256)} : {}),
     // A quick run must never overwrite the committed results.
     out: values.out ?? (quick ? "results/tmp" : "results"),
     quick,

@@ -14,6 +14,7 @@ import type {Explanation, Method} from "../../src/lib/methods/types.js";
 import {loadSplit, type SplitImage} from "../datasets/splits.js";
 import {openModel} from "../model-files.js";
 import {localisedCount, mean, methodMetrics} from "./aggregate.js";
+import {WorkerPool} from "../pool/pool.js";
 import {measureBarePass} from "./bare-passes.js";
 import {evaluateClaims} from "./claims.js";
 import {favoursOwnClass, summariseDiscrimination} from "./discrimination.js";
@@ -179,12 +180,7 @@ async function bareSpeed(model: ExplainableModel, plans: PassPlanPart[][], conte
       {kind: "forwardBackward", images: 1, batch: defaultBatchSize(model, "backward")}
     ]
   ]);
-  const image = tf.tidy(() => {
-    const raw = tf.tensor4d(context.pixels, [1, context.image.height, context.image.width, 3]);
-    return tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
-  });
-  const pixels = (await image.data()) as Float32Array;
-  image.dispose();
+  const pixels = await bareImage(model, context);
   const measured = new Map<string, number>();
   const speed: BareSpeed = {forward: [], forwardBackward: []};
   for (const {kind, batch} of wanted) {
@@ -196,7 +192,37 @@ async function bareSpeed(model: ExplainableModel, plans: PassPlanPart[][], conte
   return {speed, lookup: (kind, batch) => measured.get(`${kind}:${batch}`)!};
 }
 
+/** Runs the tasks all at once (a pool queues them) or one after another, results in task order. */
+async function inParallelIf<T>(parallel: boolean, tasks: readonly (() => Promise<T>)[]): Promise<T[]> {
+  if (parallel) return Promise.all(tasks.map((task) => task()));
+  const results: T[] = [];
+  for (const task of tasks) results.push(await task());
+  return results;
+}
+
+/** The model's first image at its input size, as bare passes take it. */
+async function bareImage(model: ExplainableModel, context: ImageContext): Promise<Float32Array> {
+  const image = tf.tidy(() => {
+    const raw = tf.tensor4d(context.pixels, [1, context.image.height, context.image.width, 3]);
+    return tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
+  });
+  const pixels = (await image.data()) as Float32Array;
+  image.dispose();
+  return pixels;
+}
+
+/** idealMs of one plan with every (kind, batch) it uses measured now. */
+async function idealRightAfter(model: ExplainableModel, plan: PassPlanPart[], context: ImageContext): Promise<number> {
+  const image = await bareImage(model, context);
+  const measured = new Map<string, number>();
+  for (const {kind, batch} of batchesToMeasure([plan])) {
+    measured.set(`${kind}:${batch}`, await measureBarePass(model, kind, batch, {image, classIndex: context.classIndex}));
+  }
+  return idealMs(plan, (kind, batch) => measured.get(`${kind}:${batch}`)!);
+}
+
 async function discrimination(
+  spec: BenchModelSpec,
   model: ExplainableModel,
   methods: readonly {name: string; method: Method; options: Record<string, unknown>}[],
   settings: BenchSettings,
@@ -209,21 +235,37 @@ async function discrimination(
   // Only a model that knows the pairs' classes can be asked about both.
   if (split.classes.join("\n") !== model.meta.classNames.join("\n")) return null;
   const images = split.images.filter((i) => i.labels && i.labels.length === 2).slice(0, settings.pairsImages);
-  const summaries = [];
-  for (const {name, method, options} of methods) {
-    const outcomes: boolean[] = [];
-    for (const [n, image] of images.entries()) {
-      log(`discrimination ${name} ${n + 1}/${images.length}`);
-      const [a, b] = image.labels as [number, number];
-      const masks = [a, b].map((c) => classTruth(image.instances, c, image.width, image.height, "mask") ?? new Uint8Array(image.width * image.height));
-      for (const [own, other] of [[0, 1], [1, 0]] as const) {
-        const explanation = await method.explain(model, image, {...options, classIndex: [a, b][own]});
-        outcomes.push(favoursOwnClass(explanation.map, masks[own]!, masks[other]!));
-      }
-    }
-    summaries.push(summariseDiscrimination(name, outcomes));
+  // Untimed and independent: every (method, image, class) goes to whichever worker is free.
+  const pool = settings.workers > 1 ? await WorkerPool.create(spec.directory, {size: settings.workers}) : null;
+  try {
+    const explain = (name: string, method: Method, image: SplitImage, options: Record<string, unknown>) =>
+      pool ? pool.explainImage(name, image, options) : method.explain(model, image, options);
+    return {
+      split: relativeSplit(dir, root),
+      images: images.length,
+      truth: "mask",
+      // With a pool every method's jobs are queued at once; without, one method after another.
+      methods: await inParallelIf(
+        pool !== null,
+        methods.map(({name, method, options}) => async () => {
+          const jobs = images.flatMap((image) => {
+            const [a, b] = image.labels as [number, number];
+            const masks = [a, b].map((c) => classTruth(image.instances, c, image.width, image.height, "mask") ?? new Uint8Array(image.width * image.height));
+            return ([[0, 1], [1, 0]] as const).map(([own, other]) => async () => {
+              const explanation = await explain(name, method, image, {...options, classIndex: [a, b][own]});
+              return favoursOwnClass(explanation.map, masks[own]!, masks[other]!);
+            });
+          });
+          // Without a pool, one explanation at a time (interleaved ones would only add memory).
+          const outcomes = await inParallelIf(pool !== null, jobs);
+          log(`discrimination ${name}: ${images.length} images done`);
+          return summariseDiscrimination(name, outcomes);
+        })
+      )
+    };
+  } finally {
+    await pool?.close();
   }
-  return {split: relativeSplit(dir, root), images: images.length, truth: "mask", methods: summaries};
 }
 
 export async function runModel(spec: BenchModelSpec, settings: BenchSettings, root: string, log: ProgressLog = silentProgress): Promise<ModelResult> {
@@ -247,6 +289,10 @@ export async function runModel(spec: BenchModelSpec, settings: BenchSettings, ro
     for (const entry of methods) {
       try {
         const done = await benchMethod(spec.name, model, entry, contexts, settings, tolerance, log);
+        // The method's ideal time from bare passes measured right after it: on a machine whose
+        // load drifts, both sides of the ratio then see the same conditions.
+        done.summary.speed.idealMsPerImage = await idealRightAfter(model, done.plan, contexts[0]!);
+        done.summary.speed.ratio = speedRatio(done.summary.speed.msPerImage, done.summary.speed.idealMsPerImage);
         rows.push(...done.rows);
         summaries.push(done.summary);
         plans.push(done.plan);
@@ -257,15 +303,12 @@ export async function runModel(spec: BenchModelSpec, settings: BenchSettings, ro
       }
     }
 
-    const {speed, lookup} = await bareSpeed(model, plans, contexts[0]!, log);
-    summaries.forEach((summary, i) => {
-      summary.speed.idealMsPerImage = idealMs(plans[i]!, lookup);
-      summary.speed.ratio = speedRatio(summary.speed.msPerImage, summary.speed.idealMsPerImage);
-    });
+    // The bare pass table of the report (every batch size the plans use, measured once, at the end).
+    const {speed} = await bareSpeed(model, plans, contexts[0]!, log);
 
     let pairs: DiscriminationResult | null = null;
     try {
-      pairs = await discrimination(model, working, settings, root, (m) => log(`${spec.name}: ${m}`));
+      pairs = await discrimination(spec, model, working, settings, root, (m) => log(`${spec.name}: ${m}`));
     } catch (error) {
       failures.push({method: "*", stage: "discrimination", message: (error as Error).message});
     }

@@ -3,6 +3,7 @@
  * run (three 64×64 models, every method) stays under 15 minutes on 2 CPU cores with the wasm
  * backend; the main lever is RISE's mask count, the one method whose cost is set by an option.
  */
+import {availableParallelism} from "node:os";
 import type {BenchSettings} from "./types.js";
 
 /** The paper's pointing-game tolerance: 15 px at 224×224 (TorchRay). */
@@ -19,6 +20,7 @@ export interface SettingsOverrides {
   sanitySteps?: number;
   curveSteps?: number;
   truth?: "box" | "mask";
+  workers?: number;
   methods: string[];
 }
 
@@ -52,6 +54,7 @@ export function benchSettings(overrides: SettingsOverrides): BenchSettings {
       radius: 5,
       note: "RISE's blur (σ 5, radius 5 at 224²), both scaled by min(H, W)/224"
     },
+    workers: overrides.workers ?? availableParallelism(),
     methods: overrides.methods,
     methodOptions
   };

@@ -190,6 +190,11 @@ export interface BenchSettings {
   pointingToleranceAt224: number;
   deletionCanvas: "black";
   insertionCanvas: {kind: "blur"; sigma: number; radius: number; note: string};
+  /**
+   * Worker threads for the untimed work (class discrimination). Timed explanations run alone in
+   * the main thread so that their times and the bare pass times see the same, uncontended core.
+   */
+  workers: number;
   methods: string[];
   methodOptions: Record<string, Record<string, unknown>>;
 }
