@@ -5,6 +5,10 @@ import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {rise, type RiseOptions} from "../src/lib/methods/rise.js";
 import {drawRiseMask, riseMaskSource, type RiseMaskDraw, type RiseMaskSettings} from "../src/lib/methods/rise-masks.js";
 import {scoreCam} from "../src/lib/methods/scorecam.js";
+import {inProcessExecutor, type PassExecutor} from "../src/lib/methods/executor.js";
+import {maskedImages} from "../src/lib/methods/masking.js";
+import {WorkTracker} from "../src/lib/methods/progress.js";
+import {scoreMasks, type MaskSource} from "../src/lib/methods/scoring.js";
 import {seededRandom} from "../src/lib/random.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
 import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
@@ -80,6 +84,49 @@ describe("RISE masks", () => {
     masks.dispose();
     expect(mean).toBeGreaterThan(0.45);
     expect(mean).toBeLessThan(0.55);
+  });
+});
+
+describe("mask scoring", () => {
+  const model = new ExplainableModel(residualModel(16, 3, 2), {name: "tiny", classNames: ["a", "b", "c"]});
+  const pixels = tf.tensor4d(Float32Array.from(testImage(16, 16, 4).rgb), [1, 16, 16, 3]);
+  const maskValues = Float32Array.from({length: 7 * 256}, (_, i) => ((i * 37) % 101) / 100);
+  const source = (): MaskSource => ({count: 7, make: (start, size) => tf.tensor4d(maskValues.subarray(start * 256, (start + size) * 256), [size, 16, 16, 1])});
+  const scoring = (executor?: PassExecutor) => ({
+    classIndex: 1,
+    score: "softmax" as const,
+    batchSize: 3,
+    work: new WorkTracker(7),
+    weight: (scores: tf.Tensor1D) => scores,
+    segments: [2, 0, 5],
+    ...(executor ? {executor} : {})
+  });
+
+  it("masks the image like tf.mul(pixels, masks)", async () => {
+    const masks = source().make(0, 7);
+    const [fast, plain] = [maskedImages(pixels, masks), tf.mul(pixels, masks)];
+    expect([...(await fast.data())]).toEqual([...(await plain.data())]);
+    tf.dispose([masks, fast, plain]);
+  });
+
+  it("keeps one weighted sum per segment across batch ends (zeros for an empty one), in this thread and through an executor", async () => {
+    const before = tf.memory().numTensors;
+    const {scores, weightedSums} = await scoreMasks(model, pixels, source(), scoring());
+    const expected = [[0, 2], [2, 2], [2, 7]].map(([from, to]) =>
+      Array.from({length: 256}, (_, p) => {
+        let sum = 0;
+        for (let k = from!; k < to!; k++) sum += scores[k]! * maskValues[k * 256 + p]!;
+        return sum;
+      })
+    );
+    expect(weightedSums).toHaveLength(3);
+    for (const [i, sum] of weightedSums.entries()) (await sum.data()).forEach((v, p) => expect(v).toBeCloseTo(expected[i]![p]!, 5));
+    const pooled = await scoreMasks(model, pixels, source(), scoring(inProcessExecutor(model)));
+    expect([...pooled.scores]).toEqual([...scores]);
+    for (const [i, sum] of pooled.weightedSums.entries()) expect([...(await sum.data())]).toEqual([...(await weightedSums[i]!.data())]);
+    tf.dispose([...weightedSums, ...pooled.weightedSums]);
+    await expect(scoreMasks(model, pixels, source(), {...scoring(), segments: [3, 3]})).rejects.toThrow(/must be counts adding up to the 7 masks/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -5,6 +5,7 @@ import {otsuGate} from "../src/lib/maps/otsu.js";
 import {resizeBilinearArray} from "../src/lib/maps/resize.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {adaSise} from "../src/lib/methods/adasise.js";
+import {inProcessExecutor, type PassExecutor} from "../src/lib/methods/executor.js";
 import {channelMasks, coverageWeights, weightedMaskSum} from "../src/lib/methods/masking.js";
 import {adaptiveSelection, capByGradient, thresholdSelection} from "../src/lib/methods/selection.js";
 import {sise, type SiseFusionReport, type SiseLayerReport, type SiseOptions} from "../src/lib/methods/sise.js";
@@ -246,6 +247,26 @@ describe("SISE end to end", () => {
     first.fused.data.forEach((v, p) => expect(v).toBeCloseTo((layerMaps[0]!.data[p]! + layerMaps[1]!.data[p]!) * first.gate.data[p]!, 6));
     const expected = minmax(resizeBilinearArray(fused.map.data, 16, 16, 20, 12));
     [...auto.map.data].forEach((v, p) => expect(v).toBeCloseTo(expected[p]!, 5));
+  });
+
+  it("scores every layer's masks as one stream in full batches; each layer's report equals that layer sampled alone", async () => {
+    const sizes: number[] = [];
+    const inProcess = inProcessExecutor(model);
+    const counting: PassExecutor = {...inProcess, scoreBatch: (pixels, count, ...rest) => (sizes.push(count), inProcess.scoreBatch(pixels, count, ...rest))};
+    const whole = await sise.explain(model, image, {classIndex: 2, batchSize: 5, executor: counting});
+    const inter = intermediatesOf(whole);
+    expect(inter.layers.filter((l) => !l.skipped).length).toBeGreaterThan(1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(inter.maskCount);
+    expect(sizes.slice(0, -1).every((n) => n === 5)).toBe(true); // batches run across layer ends
+    const layerByLayer = inter.layers.reduce((n, l) => n + Math.ceil(l.selectedCount / 5), 0);
+    expect(sizes.length).toBeLessThan(layerByLayer); // fewer (fuller) batches than layer by layer
+    expect([...(await sise.explain(model, image, {classIndex: 2, batchSize: 5})).map.data]).toEqual([...whole.map.data]);
+    for (const report of inter.layers) {
+      const alone = intermediatesOf(await sise.explain(model, image, {classIndex: 2, batchSize: 5, layers: [report.layer]})).layers[0]!;
+      expect(alone.selected).toEqual(report.selected);
+      [...alone.scores].forEach((s, k) => expect(report.scores[k]).toBeCloseTo(s, 5));
+      alone.map!.data.forEach((v, p) => expect(report.map!.data[p]).toBeCloseTo(v, 5));
+    }
   });
 
   it("soft gates: sigmoid values, recorded mode", async () => {

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
-import {assertFinite, explanationRecord, imageToPixels, readMap, recordableOptions, upsampleAndNormalize} from "./pipeline.js";
+import {assertFinite, explanationRecord, imageToPixels, recordableOptions, upsampleAndNormalize} from "./pipeline.js";
 import {AbortedError} from "./progress.js";
 import type {CommonOptions, Explanation, Method, RgbImage} from "./types.js";
 
@@ -33,19 +33,22 @@ export function defineCam(spec: {name: string; title: string; combine: CamCombin
       model.camNode(layer);
       const scoreMode = options.score ?? "logit";
       const pixels = imageToPixels(model, image);
+      const held: tf.Tensor[] = [pixels];
       try {
         // One forward and one backward pass; the top class (if none given) is chosen in-graph.
         const probe = model.probe(pixels, {layers: [layer], classIndex: options.classIndex ?? "top", score: scoreMode});
-        const lowRes = tf.tidy(() => {
+        held.push(probe.logits, probe.scores!, probe.classes!, ...probe.activations, ...probe.gradients!);
+        const normalized = tf.tidy(() => {
           const combined = spec.combine(probe.activations[0]!, probe.gradients![0]!);
-          return tf.relu(combined.squeeze([0])) as tf.Tensor2D;
+          return upsampleAndNormalize(tf.relu(combined.squeeze([0])) as tf.Tensor2D, image.width, image.height);
         });
-        const [scoreValues, classValues] = await Promise.all([probe.scores!.data(), probe.classes!.data()]);
-        tf.dispose([probe.logits, probe.scores!, probe.classes!, ...probe.activations, ...probe.gradients!]);
+        held.push(normalized);
+        // Score, class and map in one wait (one sync on GPU backends).
+        const [scoreValues, classValues, mapValues] = await Promise.all([probe.scores!.data(), probe.classes!.data(), normalized.data()]);
         assertFinite(scoreValues, "class score");
+        assertFinite(mapValues, "saliency map");
         const target = {classIndex: classValues[0]!, scoreValue: scoreValues[0]!};
-        const map = await readMap(upsampleAndNormalize(lowRes, image.width, image.height));
-        lowRes.dispose();
+        const map = {width: image.width, height: image.height, data: Float32Array.from(mapValues)};
         return explanationRecord({
           method: spec.name,
           model,
@@ -59,7 +62,7 @@ export function defineCam(spec: {name: string; title: string; combine: CamCombin
           passes: {forward: 1, backward: 1}
         });
       } finally {
-        pixels.dispose();
+        tf.dispose(held);
       }
     }
   };

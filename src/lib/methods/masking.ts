@@ -1,6 +1,7 @@
 /**
  * Masks made from feature maps (Score-CAM, SISE step 3): m_k = minmax(Up(A_k)) at the model's
- * input size, plus SISE's coverage normalisation (step 5) and the weighted mask sum both use.
+ * input size, the masked images I ⊙ m_k, plus SISE's coverage normalisation (step 5) and the
+ * weighted mask sum both use.
  */
 import * as tf from "@tensorflow/tfjs";
 import type {MaskSource} from "./scoring.js";
@@ -18,8 +19,9 @@ export function minmaxPerMask(masks: tf.Tensor4D): tf.Tensor4D {
 export function channelMasks(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [, h, w] = activations.shape;
-    const picked = tf.gather(activations.squeeze([0]), tf.tensor1d(channels as number[], "int32"), 2); // [h, w, b]
-    const maps = tf.transpose(picked, [2, 0, 1]).expandDims(3) as tf.Tensor4D; // [b, h, w, 1]
+    // Channels first, then gather whole maps: gathering along the last axis is slow on wasm.
+    const planes = tf.transpose(activations, [3, 1, 2, 0]); // [K, h, w, 1]
+    const maps = tf.gather(planes, tf.tensor1d(channels as number[], "int32"), 0) as tf.Tensor4D; // [b, h, w, 1]
     const upsampled = h === height && w === width ? maps : tf.image.resizeBilinear(maps, [height, width], false, true);
     return minmaxPerMask(upsampled);
   });
@@ -27,10 +29,55 @@ export function channelMasks(activations: tf.Tensor4D, channels: readonly number
 
 /** Mask source over `channels` of a layer's activations [1, h, w, K]; the caller keeps `activations` alive. */
 export function channelMaskSource(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): MaskSource {
+  return layeredChannelMaskSource([{activations, channels}], height, width);
+}
+
+/**
+ * One mask source over several layers' channels, layer after layer (SISE): batches run across
+ * layer ends, so none but the last is partial. `segments` gives each layer's mask count, for
+ * per-layer sums; the caller keeps the activations alive.
+ */
+export function layeredChannelMaskSource(
+  layers: readonly {activations: tf.Tensor4D; channels: readonly number[]}[],
+  height: number,
+  width: number
+): MaskSource & {segments: number[]} {
+  const segments = layers.map((l) => l.channels.length);
   return {
-    count: channels.length,
-    make: (start, size) => channelMasks(activations, channels.slice(start, start + size), height, width)
+    count: segments.reduce((a, b) => a + b, 0),
+    segments,
+    make: (start, size) =>
+      tf.tidy(() => {
+        const parts: tf.Tensor4D[] = [];
+        let first = 0; // index of the layer's first mask in the stream
+        for (const {activations, channels} of layers) {
+          const from = Math.max(start, first);
+          const to = Math.min(start + size, first + channels.length);
+          if (from < to) parts.push(channelMasks(activations, channels.slice(from - first, to - first), height, width));
+          first += channels.length;
+        }
+        return parts.length === 1 ? parts[0]! : (tf.concat(parts) as tf.Tensor4D);
+      })
   };
+}
+
+/**
+ * I ⊙ m for pixels [1, H, W, 3] and masks [b, H, W, 1] → [b, H, W, 3], the same values as
+ * tf.mul(pixels, masks). Broadcasting both operands is slow on wasm (an inner loop of 3 or 1
+ * element); channels first the broadcast runs over whole planes, and one transpose restores NHWC.
+ */
+export function maskedImages(pixels: tf.Tensor4D, masks: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, height, width] = masks.shape;
+    const planes = tf.transpose(pixels.reshape([height * width, 3])).reshape([1, 3, height * width]);
+    const masked = tf.mul(planes, masks.reshape([b, 1, height * width])); // [b, 3, H·W]
+    return tf.transpose(masked, [0, 2, 1]).reshape([b, height, width, 3]) as tf.Tensor4D;
+  });
+}
+
+/** max − min of each channel over (i, j) [K] of activations [1, h, w, K]: 0 for a constant map. */
+export function channelRanges(activations: tf.Tensor4D): tf.Tensor1D {
+  return tf.tidy(() => tf.sub(tf.max(activations, [0, 1, 2]), tf.min(activations, [0, 1, 2])));
 }
 
 /**
@@ -38,10 +85,12 @@ export function channelMaskSource(activations: tf.Tensor4D, channels: readonly n
  * minmax (nothing to score, and a zero coverage), so Score-CAM and SISE skip it.
  */
 export async function nonConstantChannels(activations: tf.Tensor4D): Promise<boolean[]> {
-  const range = tf.tidy(() => tf.sub(tf.max(activations, [0, 1, 2]), tf.min(activations, [0, 1, 2])));
-  const values = await range.data();
-  range.dispose();
-  return Array.from(values, (r) => r > 0);
+  const ranges = channelRanges(activations);
+  try {
+    return Array.from(await ranges.data(), (r) => r > 0);
+  } finally {
+    ranges.dispose();
+  }
 }
 
 /** SISE's coverage normalisation: weight_k = s_k / Σ_λ m_k(λ) (0 for an empty mask). */
@@ -53,10 +102,15 @@ export function coverageWeights(scores: tf.Tensor1D, masks: tf.Tensor4D): tf.Ten
   });
 }
 
-/** Σ_k weight_k·m_k for masks [b, H, W, 1] and weights [b] → [H, W]. */
+/**
+ * Σ_k weight_k·m_k for masks [b, H, W, 1] and weights [b] → [H, W]. The masks go in as the left
+ * operand (transposed): the wasm backend copies ("packs") a matMul's right operand on every call,
+ * which for the masks would cost more than the product itself. Same sums, term for term.
+ */
 export function weightedMaskSum(masks: tf.Tensor4D, weights: tf.Tensor1D): tf.Tensor2D {
   return tf.tidy(() => {
     const [b, height, width] = masks.shape;
-    return tf.matMul(weights.reshape([1, b]), masks.reshape([b, height * width])).reshape([height, width]) as tf.Tensor2D;
+    const pixelsByMask = tf.transpose(masks.reshape([b, height * width])); // [H·W, b]
+    return tf.matMul(pixelsByMask, weights.reshape([b, 1])).reshape([height, width]) as tf.Tensor2D;
   });
 }

@@ -48,7 +48,7 @@ export const rise: Method<RiseOptions> = {
         weight: (scores) => scores,
         executor: options.executor
       });
-      saliency = scored.weightedSum!;
+      saliency = scored.weightedSums[0]!;
       const scoringMs = performance.now() - scoringStart;
       const scaled = tf.mul(saliency, 1 / (maskCount * keep)) as tf.Tensor2D;
       const map = await readMap(tf.tidy(() => upsampleAndNormalize(scaled, image.width, image.height)));

@@ -27,8 +27,7 @@ export const scoreCam: Method<CommonOptions> = {
     const probe = model.probe(pixels, {layers: [layer]});
     const activations = probe.activations[0]!;
     try {
-      const target = await targetFromLogits(model, probe.logits, options.classIndex, scoreMode);
-      const varying = await nonConstantChannels(activations);
+      const [target, varying] = await Promise.all([targetFromLogits(model, probe.logits, options.classIndex, scoreMode), nonConstantChannels(activations)]);
       const channels = varying.flatMap((ok, k) => (ok ? [k] : []));
       const work = new WorkTracker(channels.length, options.signal, options.onProgress, "channels");
       const {scores} = await scoreMasks(model, pixels, channelMaskSource(activations, channels, model.inputHeight, model.inputWidth), {

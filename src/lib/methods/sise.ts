@@ -4,7 +4,7 @@
  * 1. layers: the model's block ends (or `layers`), ordered shallow to deep;
  * 2. one forward + backward pass gives α_k = mean_ij ∂Ψ_c/∂A_k for every layer; the strategy keeps channels;
  * 3. masks m_k = minmax(Up(A_k)) (constant maps dropped, optional per-layer cap `maxMasks`);
- * 4. s_k = Ψ_c(I⊙m_k) in batches;
+ * 4. s_k = Ψ_c(I⊙m_k) in batches, all layers' masks as one stream;
  * 5. V = minmax(Σ_k s_k·m_k / Σ_λ m_k(λ)) per layer;
  * 6. cascaded fusion with Otsu gates (`fusion`: hard or soft).
  */
@@ -14,7 +14,7 @@ import {fuseLayerMaps, type GateMode} from "../maps/fusion.js";
 import {minmax} from "../maps/normalize.js";
 import {resizeBilinear} from "../maps/resize.js";
 import type {SaliencyMap} from "../maps/types.js";
-import {channelMaskSource, coverageWeights, nonConstantChannels} from "./masking.js";
+import {channelRanges, coverageWeights, layeredChannelMaskSource} from "./masking.js";
 import {batchSizeOption, checkChoiceOption, checkIntegerOption, checkNumberOption} from "./options.js";
 import {assertFinite, explanationRecord, imageToPixels, minmaxTensor, readMap, recordableOptions} from "./pipeline.js";
 import {AbortedError, WorkTracker} from "./progress.js";
@@ -104,43 +104,48 @@ export function defineSise(spec: {
         const activations = probe.activations;
         held.push(probe.logits, probe.scores!, probe.classes!, ...activations, ...probe.gradients!);
         const alphaTensors = probe.gradients!.map((g) => tf.tidy(() => tf.mean(g, [0, 1, 2])));
-        held.push(...alphaTensors);
+        const rangeTensors = activations.map((a) => channelRanges(a)); // constant maps make no mask
+        held.push(...alphaTensors, ...rangeTensors);
         tf.dispose([probe.logits, ...probe.gradients!]); // only α is needed from here (disposing twice is harmless)
-        const [scoreValues, classValues, ...alphaValues] = await Promise.all([
+        const [scoreValues, classValues, ...layerValues] = await Promise.all([
           probe.scores!.data(),
           probe.classes!.data(),
-          ...alphaTensors.map((a) => a.data())
+          ...alphaTensors.map((a) => a.data()),
+          ...rangeTensors.map((r) => r.data())
         ]);
         assertFinite(scoreValues, "class score");
         const classIndex = classValues[0]!;
-        const reports: SiseLayerReport[] = [];
-        for (let l = 0; l < layers.length; l++) {
-          const alphas = Float32Array.from(alphaValues[l]!);
-          assertFinite(alphas, `gradients at layer "${layers[l]}"`);
-          reports.push(layerReport(layers[l]!, alphas, strategy.select(alphas), await nonConstantChannels(activations[l]!), maxMasks));
-        }
+        const reports = layers.map((layer, l) => {
+          const alphas = Float32Array.from(layerValues[l]!);
+          assertFinite(alphas, `gradients at layer "${layer}"`);
+          const varying = Array.from(layerValues[layers.length + l]!, (r) => r > 0);
+          return layerReport(layer, alphas, strategy.select(alphas), varying, maxMasks);
+        });
         const selectionMs = performance.now() - startedAt;
 
-        // Steps 3–5, one layer after another, progress counted in masks over all layers.
+        // Steps 3–5: every layer's masks as one stream (batches run across layer ends, so only
+        // the last one is partial), one weighted sum per layer; progress counted in masks.
         const maskCount = reports.reduce((s, r) => s + r.selectedCount, 0);
         const work = new WorkTracker(maskCount, options.signal, options.onProgress, "masks");
-        for (let l = 0; l < layers.length; l++) {
-          const report = reports[l]!;
-          if (report.skipped) continue;
-          const source = channelMaskSource(activations[l]!, report.selected, model.inputHeight, model.inputWidth);
-          const scored = await scoreMasks(model, pixels, source, {
-            classIndex,
-            score: scoreMode,
-            batchSize,
-            work,
-            weight: coverageWeights,
-            executor: options.executor
-          });
-          held.push(scored.weightedSum!);
-          report.scores = scored.scores;
-          report.map = await readMap(minmaxTensor(scored.weightedSum!));
-          scored.weightedSum!.dispose();
-        }
+        const sampled = reports.flatMap((report, l) => (report.skipped ? [] : [{report, activations: activations[l]!, channels: report.selected}]));
+        const source = layeredChannelMaskSource(sampled, model.inputHeight, model.inputWidth);
+        const scored = await scoreMasks(model, pixels, source, {
+          classIndex,
+          score: scoreMode,
+          batchSize,
+          work,
+          weight: coverageWeights,
+          segments: source.segments,
+          executor: options.executor
+        });
+        held.push(...scored.weightedSums);
+        const layerMaps = await Promise.all(scored.weightedSums.map((sum) => readMap(minmaxTensor(sum))));
+        let first = 0;
+        sampled.forEach(({report}, i) => {
+          report.scores = scored.scores.slice(first, first + report.selectedCount);
+          report.map = layerMaps[i]!;
+          first += report.selectedCount;
+        });
         const scoringMs = performance.now() - startedAt - selectionMs;
 
         // Step 6: cascade over the layers that kept maps.
