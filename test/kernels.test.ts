@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { filterGradGeometry, inputGradPhases } from "../src/lib/kernels/conv-geometry.js";
 import { fastDepthwiseKernelSize } from "../src/lib/kernels/conv-backprop-input.js";
 import { filterGradientStrategyOverride } from "../src/lib/kernels/conv-backprop-filter.js";
-import { simplifyTranspose } from "../src/lib/kernels/wasm-backend-internals.js";
+import { asWasmBackend, simplifyTranspose } from "../src/lib/kernels/wasm-backend-internals.js";
+import { depthwiseAccumulateModule, outerAccumulateModule, simdKernelsAvailable } from "../src/lib/kernels/simd-kernels.js";
 import { registerWasmGradientKernels, wasmGradientKernelNames } from "../src/lib/kernels/wasm-gradients.js";
 import { registerFastBatchNormGradient } from "../src/lib/kernels/batchnorm-gradient.js";
 
@@ -104,7 +105,14 @@ const convCases: ConvCase[] = [
   { batch: 5, height: 24, width: 24, inChannels: 24, outChannels: 20, kernel: 3, stride: 1, pad: "same" },
   { batch: 6, height: 60, width: 58, inChannels: 16, outChannels: 8, kernel: 3, stride: 2, pad: "same" },
   { batch: 3, height: 12, width: 11, inChannels: 96, outChannels: 80, kernel: 3, stride: 2, pad: "same" },
-  { batch: 6, height: 32, width: 32, inChannels: 8, outChannels: 16, kernel: 1, stride: 1, pad: "valid" }
+  { batch: 6, height: 32, width: 32, inChannels: 8, outChannels: 16, kernel: 1, stride: 1, pad: "valid" },
+  // 1x1 with stride 2 on odd sizes; channel counts that are no multiple of the 4x8 SIMD tiles.
+  { batch: 3, height: 9, width: 11, inChannels: 6, outChannels: 10, kernel: 1, stride: 2, pad: "valid" },
+  { batch: 2, height: 11, width: 7, inChannels: 7, outChannels: 13, kernel: 1, stride: 2, pad: "same" },
+  { batch: 2, height: 13, width: 9, inChannels: 5, outChannels: 6, kernel: 3, stride: 2, pad: "same" },
+  // Wide rows with many channels: the SIMD filter gradient splits rows into column blocks.
+  { batch: 2, height: 5, width: 70, inChannels: 40, outChannels: 12, kernel: 3, stride: 2, pad: "same" },
+  { batch: 1, height: 6, width: 45, inChannels: 72, outChannels: 16, kernel: 3, stride: 1, pad: "same" }
 ];
 
 const describeCase = (c: ConvCase) =>
@@ -148,6 +156,22 @@ describe("pure geometry", () => {
   });
 });
 
+describe("generated SIMD loops", () => {
+  it("are available on the Node wasm backend (so the tests above exercise them)", async () => {
+    await tf.setBackend("wasm");
+    expect(simdKernelsAvailable(asWasmBackend(tf.backend()))).toBe(true);
+  });
+
+  it("stay under the 4 KB browsers compile synchronously, for any kernel size", () => {
+    expect(outerAccumulateModule().length).toBeLessThan(4096);
+    for (const size of [1, 3, 5, 7, 11, 15]) {
+      const layout = { pixelBytes: 4 * 1024, vectors: 256, xStep: 8 * 1024, xKhStep: 4 * 1024 * 512,
+        kernelHeight: size, kernelWidth: size };
+      expect(depthwiseAccumulateModule(layout).length).toBeLessThan(4096);
+    }
+  });
+});
+
 describe("registration", () => {
   it("registers all kernels for wasm and is idempotent", () => {
     const before = wasmGradientKernelNames.map((name) => tf.getKernel(name, "wasm")?.kernelFunc);
@@ -170,10 +194,12 @@ describe("Conv2DBackpropInput and Conv2DBackpropFilter", () => {
       await expectSameOnBothBackends(() =>
         tf.conv2dTranspose(tf.tensor4d(dyValues, dyShape), tf.tensor4d(filterValues, filterShape), xShape, c.stride,
           c.pad));
-      // Both layouts of the filter gradient (x shifted / dy shifted), then the cost-based choice.
-      const strategies = (["input", "outputGradient", undefined] as const).map((shifted) => () => {
-        filterGradientStrategyOverride.shifted = shifted;
-      });
+      // The SIMD loops, both XNNPACK layouts (x shifted / dy shifted), then the automatic choice.
+      const strategies = ([[true, undefined], [false, "input"], [false, "outputGradient"], [undefined, undefined]] as const)
+        .map(([simd, shifted]) => () => {
+          filterGradientStrategyOverride.simd = simd;
+          filterGradientStrategyOverride.shifted = shifted;
+        });
       await expectSameOnBothBackends(() =>
         tf.engine().runKernel("Conv2DBackpropFilter",
           { x: tf.tensor4d(xValues, xShape), dy: tf.tensor4d(dyValues, dyShape) },
@@ -188,6 +214,15 @@ describe("DepthwiseConv2dNativeBackpropInput and DepthwiseConv2dNativeBackpropFi
     [1, 2].map((multiplier) => ({ ...c, outChannels: multiplier })));
   depthwiseCases.push({ batch: 3, height: 16, width: 16, inChannels: 40, outChannels: 1, kernel: 3, stride: 1, pad: "same" });
   depthwiseCases.push({ batch: 2, height: 14, width: 14, inChannels: 24, outChannels: 3, kernel: 5, stride: 2, pad: "same" });
+  // Padding on all four sides, odd channel counts, multipliers 3 and 4, 7x7 (one kernel row per pass).
+  depthwiseCases.push({ batch: 2, height: 13, width: 11, inChannels: 36, outChannels: 1, kernel: 3, stride: 2, pad: "same" });
+  depthwiseCases.push({ batch: 2, height: 12, width: 10, inChannels: 13, outChannels: 1, kernel: 5, stride: 1, pad: "same" });
+  depthwiseCases.push({ batch: 1, height: 9, width: 10, inChannels: 5, outChannels: 3, kernel: 3, stride: 1, pad: "valid" });
+  depthwiseCases.push({ batch: 2, height: 11, width: 12, inChannels: 6, outChannels: 4, kernel: 7, stride: 2, pad: "same" });
+  depthwiseCases.push({ batch: 2, height: 10, width: 9, inChannels: 9, outChannels: 1, kernel: 3, stride: 2,
+    pad: [[0, 0], [2, 3], [0, 1], [0, 0]] });
+  // Wide rows: the SIMD filter gradient copies x in several bands of rows per image, in column blocks.
+  depthwiseCases.push({ batch: 2, height: 27, width: 70, inChannels: 64, outChannels: 1, kernel: 3, stride: 1, pad: "same" });
   for (const c of depthwiseCases) {
     it(`${describeCase(c)} (multiplier ${c.outChannels})`, async () => {
       const xShape: Shape4 = [c.batch, c.height, c.width, c.inChannels];
@@ -201,10 +236,15 @@ describe("DepthwiseConv2dNativeBackpropInput and DepthwiseConv2dNativeBackpropFi
         tf.engine().runKernel("DepthwiseConv2dNativeBackpropInput",
           { dy: tf.tensor4d(dyValues, dyShape), filter: tf.tensor4d(filterValues, filterShape) },
           { ...attrs, inputShape: xShape }) as tf.Tensor);
+      // The SIMD loops, the XNNPACK formulation, then the automatic choice.
+      const strategies = [true, false, undefined].map((simd) => () => {
+        filterGradientStrategyOverride.simd = simd;
+        filterGradientStrategyOverride.shifted = undefined;
+      });
       await expectSameOnBothBackends(() =>
         tf.engine().runKernel("DepthwiseConv2dNativeBackpropFilter",
           { x: tf.tensor4d(xValues, xShape), dy: tf.tensor4d(dyValues, dyShape) },
-          { ...attrs, filterShape }) as tf.Tensor);
+          { ...attrs, filterShape }) as tf.Tensor, 1e-4, strategies);
     });
   }
 });

@@ -1,5 +1,7 @@
-// Filter gradients of Conv2D and DepthwiseConv2dNative for the wasm backend,
-// computed with XNNPACK matrix products (the backend's BatchMatMul).
+// Filter gradients of Conv2D and DepthwiseConv2dNative for the wasm backend.
+// Where WebAssembly SIMD can be linked to the backend's memory they run as the
+// generated loops of conv-backprop-filter-simd.ts; otherwise, as here, with
+// XNNPACK matrix products (the backend's BatchMatMul):
 //
 // dW[kh, kw, ci, co] = sum over (n, oh, ow) of
 //     xPadded[n, s*oh + kh, s*ow + kw, ci] * dy[n, oh, ow, co]
@@ -22,8 +24,10 @@
 // but at matrix-product speed).
 
 import * as tf from "@tensorflow/tfjs";
+import { convFilterGradientSimd, depthwiseFilterGradientSimd } from "./conv-backprop-filter-simd.js";
 import { assertChannelsLast, assertOutputMatches, assertUnitDilations } from "./conv-checks.js";
 import { filterGradGeometry, type FilterGradGeometry } from "./conv-geometry.js";
+import { simdKernelsAvailable } from "./simd-kernels.js";
 import { f32View, type HeapView, KernelScope, withKernelScope } from "./wasm-backend-internals.js";
 
 type Shape4D = [number, number, number, number];
@@ -90,8 +94,23 @@ function planCost(plan: Plan, convInfo: tf.backend_util.Conv2DInfo): number {
   return positions * perPosition;
 }
 
-/** Lets tests run both strategies on every case; `undefined` = choose by cost. */
-export const filterGradientStrategyOverride: { shifted?: Shifted } = {};
+/**
+ * Lets tests and benchmarks run every formulation on every case: `simd` true
+ * or false forces (or rules out) the SIMD loops, `shifted` picks the XNNPACK
+ * layout; `undefined` = choose.
+ */
+export const filterGradientStrategyOverride: { shifted?: Shifted; simd?: boolean } = {};
+
+/**
+ * The SIMD loops of conv-backprop-filter-simd.ts measured faster than the
+ * XNNPACK formulation below on every shape of bench/kernels.ts (Conv2D
+ * 1.1-2.8x, most on 1x1 and strided; depthwise 3-10x); the latter remains for
+ * backends without them.
+ */
+function useSimd(scope: KernelScope): boolean {
+  if (filterGradientStrategyOverride.simd === false || filterGradientStrategyOverride.shifted != null) return false;
+  return simdKernelsAvailable(scope.backend);
+}
 
 function choosePlan(convInfo: tf.backend_util.Conv2DInfo): Plan {
   const shiftInput = makePlan(convInfo, "input", convInfo.inChannels, convInfo.outChannels);
@@ -373,7 +392,9 @@ export function conv2dBackpropFilterWasm(args: {
   const convInfo = tf.backend_util.computeConv2DInfo(x.shape as Shape4D, attrs.filterShape as Shape4D,
     attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
   assertOutputMatches(dy, convInfo, "Conv2DBackpropFilter");
-  return withKernelScope(args.backend, (scope) => convFilterGradient(scope, x, dy, convInfo));
+  return withKernelScope(args.backend, (scope) => useSimd(scope)
+    ? convFilterGradientSimd(scope, x, dy, convInfo)
+    : convFilterGradient(scope, x, dy, convInfo));
 }
 
 export function depthwiseConv2dNativeBackpropFilterWasm(args: {
@@ -387,7 +408,9 @@ export function depthwiseConv2dNativeBackpropFilterWasm(args: {
   const convInfo = tf.backend_util.computeConv2DInfo(x.shape as Shape4D, attrs.filterShape as Shape4D,
     attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, true, "channelsLast");
   assertOutputMatches(dy, convInfo, "DepthwiseConv2dNativeBackpropFilter");
-  return withKernelScope(args.backend, (scope) => depthwiseFilterGradient(scope, x, dy, convInfo));
+  return withKernelScope(args.backend, (scope) => useSimd(scope)
+    ? depthwiseFilterGradientSimd(scope, x, dy, convInfo)
+    : depthwiseFilterGradient(scope, x, dy, convInfo));
 }
 
 /** Which operand the conv filter gradient shifts for this convolution (for tests and benchmarks). */

@@ -3,7 +3,8 @@
 // DepthwiseConv2dNativeBackpropFilter and UnsortedSegmentSum, which it lacks,
 // a Conv2DBackpropInput that replaces its slow built-in one, and a MaxPoolGrad that replaces
 // its built-in one (wrong on windows of equal values). All are built
-// from the backend's XNNPACK forward convolution / matrix product.
+// from the backend's XNNPACK forward convolution / matrix product, except the
+// filter gradients, which run generated WebAssembly SIMD loops where they can.
 //
 // Call after `import "@tensorflow/tfjs-backend-wasm"` (that import registers
 // the built-in Conv2DBackpropInput, which would otherwise replace ours).
