@@ -20,6 +20,7 @@ import {samplesToBatch} from "../loaders/train/batch.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {AbortedError} from "../src/lib/methods/progress.js";
 import {getMethod} from "../src/lib/methods/registry.js";
+import {seededRandom} from "../src/lib/random.js";
 import type {Progress, RgbImage} from "../src/lib/methods/types.js";
 
 const argv = process.argv.slice(2);
@@ -46,13 +47,8 @@ async function timed(run: () => Promise<void>): Promise<number> {
 }
 
 function randomPixels(count: number, size: number, seed: number): Float32Array {
-  const values = new Float32Array(count * size * size * 3);
-  let state = seed >>> 0;
-  for (let i = 0; i < values.length; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    values[i] = state >>> 24; // pixel values 0..255
-  }
-  return values;
+  const random = seededRandom(seed);
+  return Float32Array.from({length: count * size * size * 3}, () => random.int(0, 256)); // pixel values 0..255
 }
 
 interface ThroughputRow {
@@ -188,7 +184,7 @@ async function methodsOnResnet50(): Promise<MethodRow[]> {
   const pool = await WorkerPool.create(model, {size: workers});
   const rows: MethodRow[] = [];
   try {
-    await pool.scoreBatch(randomPixels(1, 224, 2), 1, 0, "logit"); // warm-up in every worker is done by the first batches
+    await pool.scoreBatch(randomPixels(1, 224, 2), 1, 0, "logit"); // first-call setup in a worker, outside the timings
     const plan: Array<[string, Record<string, unknown>]> = [
       ["gradcam", {}],
       ["gradcampp", {}],

@@ -15,6 +15,7 @@ import {loadSplit, type SplitImage} from "../datasets/splits.js";
 import {openModel} from "../model-files.js";
 import {localisedCount, mean, methodMetrics} from "./aggregate.js";
 import {WorkerPool} from "../pool/pool.js";
+import {inParallelIf} from "../pool/tasks.js";
 import {measureBarePass} from "./bare-passes.js";
 import {evaluateClaims} from "./claims.js";
 import {favoursOwnClass, summariseDiscrimination} from "./discrimination.js";
@@ -190,14 +191,6 @@ async function bareSpeed(model: ExplainableModel, plans: PassPlanPart[][], conte
     speed[kind].push({batch, msPerImage: ms});
   }
   return {speed, lookup: (kind, batch) => measured.get(`${kind}:${batch}`)!};
-}
-
-/** Runs the tasks all at once (a pool queues them) or one after another, results in task order. */
-async function inParallelIf<T>(parallel: boolean, tasks: readonly (() => Promise<T>)[]): Promise<T[]> {
-  if (parallel) return Promise.all(tasks.map((task) => task()));
-  const results: T[] = [];
-  for (const task of tasks) results.push(await task());
-  return results;
 }
 
 /** The model's first image at its input size, as bare passes take it. */

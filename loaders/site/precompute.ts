@@ -7,6 +7,7 @@
 import {availableParallelism} from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import {WorkerPool} from "../pool/pool.js";
+import {inParallelIf} from "../pool/tasks.js";
 import {pack} from "../../src/components/pack.js";
 import {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {loadLayersModelFromParts, metaFromCard} from "../../src/lib/model/load.js";
@@ -89,14 +90,14 @@ export async function precompute(log: (line: string) => void = (line) => process
     const explain = (name: string, image: LoadedGalleryImage, options: Record<string, unknown>): Promise<Explanation> =>
       pool ? pool.explainImage(name, image, options) : getMethod(name).explain(model, image, options);
     try {
-      const perImage = todo.map(async (image) => {
-        const jobs = image.labels.flatMap((classIndex) => methods.map((name) => ({name, result: explain(name, image, {...options[name], classIndex})})));
-        const results = await Promise.all(jobs.map(async (job) => ({name: job.name, result: await job.result})));
+      // With a pool every job is queued at once; results are read in image, class, method order.
+      const perImage = todo.map((image) => async () => {
+        const jobs = image.labels.flatMap((classIndex) => methods.map((name) => async () => ({name, result: await explain(name, image, {...options[name], classIndex})})));
+        const results = await inParallelIf(pool !== null, jobs);
         log(`precompute: ${entry.name} ${image.id} done (${((performance.now() - started) / 1000).toFixed(1)} s)`);
         return results;
       });
-      // Every job is queued at once; results are read in image, class, method order.
-      const done = await Promise.all(perImage);
+      const done = await inParallelIf(pool !== null, perImage);
       for (const [i, image] of todo.entries()) {
         predictions.push({image: image.id, model: entry.name, probabilities: await probabilities(model, image)});
         for (const {name, result} of done[i]!) {
