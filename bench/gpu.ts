@@ -1,3 +1,4 @@
+
 /**
  * `npm run bench:gpu`: WebGPU (Dawn, through Vulkan) against wasm on the same methods and models,
  * in one process. Prints the adapter first, then a table: method, model, WebGPU ms, wasm ms, and
@@ -33,6 +34,7 @@ import {buildResnet} from "../loaders/models/resnet.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {getMethod} from "../src/lib/methods/registry.js";
 import type {Explanation, RgbImage} from "../src/lib/methods/types.js";
+import {median} from "../loaders/bench/aggregate.js";
 
 const USAGE =
   "usage: npx tsx bench/gpu.ts [--quick] [--require-hardware] [--models-dir DIR] [--no-paper] " +
@@ -194,7 +196,6 @@ interface Row {
   maxDiff: number | null;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * Median ms of `reps` timed runs after one untimed first run (pipeline compilation on WebGPU,

@@ -9,6 +9,7 @@
 import {availableParallelism, loadavg} from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import {selectNodeBackend} from "../loaders/backend.js";
+import {median} from "../loaders/bench/aggregate.js";
 import {forwardFlops, inputGradientFlops, trainingBackwardFlops} from "../loaders/bench/flops.js";
 import {fp32Peak, machineInfo} from "../loaders/bench/machine.js";
 import {formatTable} from "../loaders/bench/table.js";
@@ -30,7 +31,6 @@ const workers = workersArg >= 0 ? Number(argv[workersArg + 1]) : availableParall
 const rounds = quick ? 1 : 3;
 const peak = fp32Peak();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const gflops = (flops: number, ms: number) => flops / ms / 1e6;
 const percent = (value: number) => `${((value / peak.gflops) * 100).toFixed(0)}%`;
 

@@ -15,6 +15,7 @@ import {existsSync, readdirSync} from "node:fs";
 import {availableParallelism, cpus, loadavg} from "node:os";
 import {join} from "node:path";
 import {selectNodeBackend} from "../loaders/backend.js";
+import {median} from "../loaders/bench/aggregate.js";
 import {getDataset} from "../loaders/datasets/index.js";
 import {openModel} from "../loaders/model-files.js";
 import {buildVgg} from "../loaders/models/vgg.js";
@@ -61,11 +62,6 @@ async function measure(busy: () => number[], run: () => Promise<number>): Promis
   const occupancy = (sum(busy1) - sum(busy0)) / (busy1.length * wallMs);
   return {wallMs, cpuMs: (cpu.user + cpu.system) / 1000, load: loadavg()[0]!, work, occupancy};
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 interface Row {
   scenario: string;

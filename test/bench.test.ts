@@ -15,7 +15,7 @@ import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {METHODS, getMethod} from "../src/lib/methods/registry.js";
 import {selectNodeBackend} from "../loaders/backend.js";
 import {parseBenchArgs} from "../loaders/bench/args.js";
-import {meanOrNull, methodMetrics} from "../loaders/bench/aggregate.js";
+import {meanOrNull, median, methodMetrics} from "../loaders/bench/aggregate.js";
 import {evaluateClaims, pairedDifference} from "../loaders/bench/claims.js";
 import {toCsv} from "../loaders/bench/csv.js";
 import {energyInside, favoursOwnClass, summariseDiscrimination} from "../loaders/bench/discrimination.js";
@@ -154,6 +154,14 @@ describe("aggregation, speed model, claims and tables on hand numbers", () => {
     expect(insertionBlur(settings, 64, 64).sigma).toBeCloseTo((5 * 64) / 224, 12);
     expect(insertionBlur(settings, 64, 64).radius).toBe(1);
     expect(insertionBlur(settings, 224, 224)).toEqual({sigma: 5, radius: 5});
+  });
+
+  it("median: middle value, mean of the two middle ones, NaN for none, input untouched", () => {
+    const values = [5, 1, 3];
+    expect(median(values)).toBe(3);
+    expect(values).toEqual([5, 1, 3]);
+    expect(median([4, 1, 3, 10])).toBe(3.5);
+    expect(median([])).toBeNaN();
   });
 
   it("pass plans, ideal time and ratio", () => {

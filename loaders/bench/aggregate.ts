@@ -18,6 +18,14 @@ export function meanOrNull(values: readonly (number | null)[]): number | null {
   return count > 0 ? total / count : null;
 }
 
+/** The middle value (mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export function mean(values: readonly number[]): number {
   if (values.length === 0) throw new Error("mean of no values");
   return values.reduce((a, b) => a + b, 0) / values.length;

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
+import {median} from "./aggregate.js";
 import type {PassKind} from "./pass-cost.js";
 
 export interface BarePassOptions {
@@ -12,12 +13,6 @@ export interface BarePassOptions {
   image: Float32Array;
   classIndex: number;
   repetitions?: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function runOnce(model: ExplainableModel, kind: PassKind, pixels: tf.Tensor4D, classIndex: number): Promise<number> {
