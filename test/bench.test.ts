@@ -24,6 +24,7 @@ import {classTruth} from "../loaders/bench/ground-truth.js";
 import {faithfulnessScores, probabilityScorer} from "../loaders/bench/image-metrics.js";
 import {benchModels} from "../loaders/bench/models.js";
 import {batchesToMeasure, idealMs, passPlan, speedRatio} from "../loaders/bench/pass-cost.js";
+import {pairedSpeed, repetitionsFor} from "../loaders/bench/paired-timing.js";
 import {benchJson, writeBenchResults} from "../loaders/bench/results.js";
 import {claimsOverview, modelReport} from "../loaders/bench/report.js";
 import {runBench} from "../loaders/bench/run.js";
@@ -162,6 +163,22 @@ describe("aggregation, speed model, claims and tables on hand numbers", () => {
     expect(values).toEqual([5, 1, 3]);
     expect(median([4, 1, 3, 10])).toBe(3.5);
     expect(median([])).toBeNaN();
+  });
+
+  it("paired timing: repetitions by warm-up time, means and the median of per-image ratios", () => {
+    expect([0, 49.9, 50, 249, 250, 10_000].map(repetitionsFor)).toEqual([5, 5, 3, 3, 1, 1]);
+    expect(() => repetitionsFor(Number.NaN)).toThrow(/non-negative/);
+    // Ratios 1.1, 2.0 (one disturbed image), 1.0: the median ignores the outlier, the means do not.
+    const speed = pairedSpeed([
+      {ms: 11, idealMs: 10},
+      {ms: 40, idealMs: 20},
+      {ms: 30, idealMs: 30}
+    ]);
+    expect(speed.ratio).toBeCloseTo(1.1, 12);
+    expect(speed.msPerImage).toBeCloseTo(27, 12);
+    expect(speed.idealMsPerImage).toBeCloseTo(20, 12);
+    expect(pairedSpeed([{ms: 5, idealMs: 0}]).ratio).toBeNaN();
+    expect(() => pairedSpeed([])).toThrow(/no timed images/);
   });
 
   it("pass plans, ideal time and ratio", () => {

@@ -13,6 +13,8 @@ export interface BarePassOptions {
   image: Float32Array;
   classIndex: number;
   repetitions?: number;
+  /** Skip the untimed first run (the shape was run just before, e.g. for the previous image). */
+  warm?: boolean;
 }
 
 async function runOnce(model: ExplainableModel, kind: PassKind, pixels: tf.Tensor4D, classIndex: number): Promise<number> {
@@ -38,7 +40,7 @@ export async function measureBarePass(model: ExplainableModel, kind: PassKind, b
   for (let b = 0; b < batch; b++) data.set(image, b * size);
   const pixels = tf.tensor4d(data, [batch, model.inputHeight, model.inputWidth, 3]);
   try {
-    await runOnce(model, kind, pixels, classIndex); // untimed: allocations at this shape
+    if (!options.warm) await runOnce(model, kind, pixels, classIndex); // untimed: allocations at this shape
     const times: number[] = [];
     for (let r = 0; r < repetitions; r++) times.push(await runOnce(model, kind, pixels, classIndex));
     return median(times) / batch;

@@ -101,6 +101,8 @@ export function modelReport(model: ModelResult): string {
     metricsTable(model),
     "",
     `Speed: time / (passes × bare per-image pass time at the method's batch sizes); target ≤ 1.15`,
+    `(each image's passes re-run on the bare model right after it; ratio = median over images of the per-image ratios;`,
+    ` explanations under 250 ms timed 3-5 times per image, median)`,
     bareSpeedLines(model),
     speedTable(model)
   ];

@@ -13,7 +13,8 @@ import {getMethod} from "../../src/lib/methods/registry.js";
 import type {Explanation, Method} from "../../src/lib/methods/types.js";
 import {loadSplit, type SplitImage} from "../datasets/splits.js";
 import {openModel} from "../model-files.js";
-import {localisedCount, mean, methodMetrics} from "./aggregate.js";
+import {localisedCount, mean, median, methodMetrics} from "./aggregate.js";
+import {pairedSpeed, repetitionsFor, type PairedTime} from "./paired-timing.js";
 import {WorkerPool} from "../pool/pool.js";
 import {inParallelIf} from "../pool/tasks.js";
 import {measureBarePass} from "./bare-passes.js";
@@ -24,7 +25,7 @@ import {classTruth} from "./ground-truth.js";
 import {faithfulnessScores, localisationScores, probabilityScorer, type ProbabilityScorer} from "./image-metrics.js";
 import {machineInfo} from "./machine.js";
 import type {BenchModelSpec} from "./models.js";
-import {batchesToMeasure, idealMs, passPlan, speedRatio, type PassKind, type PassPlanPart} from "./pass-cost.js";
+import {batchesToMeasure, idealMs, passPlan, type PassKind, type PassPlanPart} from "./pass-cost.js";
 import {silentProgress, type ProgressLog} from "./progress.js";
 import {runSanityCheck} from "./sanity.js";
 import {insertionBlur, pointingTolerance} from "./settings.js";
@@ -98,10 +99,23 @@ async function imageContexts(model: ExplainableModel, images: readonly SplitImag
   });
 }
 
-async function timedExplain(method: Method, model: ExplainableModel, image: SplitImage, options: Record<string, unknown>): Promise<{explanation: Explanation; ms: number}> {
-  const start = performance.now();
-  const explanation = await method.explain(model, image, options);
-  return {explanation, ms: performance.now() - start};
+/** Median wall time of `repetitions` explanations of one image, and the first explanation. */
+async function timedExplain(
+  method: Method,
+  model: ExplainableModel,
+  image: SplitImage,
+  options: Record<string, unknown>,
+  repetitions: number
+): Promise<{explanation: Explanation; ms: number}> {
+  let explanation: Explanation | null = null;
+  const times: number[] = [];
+  for (let r = 0; r < repetitions; r++) {
+    const start = performance.now();
+    const result = await method.explain(model, image, options);
+    times.push(performance.now() - start);
+    explanation ??= result;
+  }
+  return {explanation: explanation!, ms: median(times)};
 }
 
 async function imageRow(modelName: string, methodName: string, context: ImageContext, explanation: Explanation, ms: number, settings: BenchSettings, tolerance: number): Promise<ImageRow> {
@@ -142,18 +156,27 @@ async function benchMethod(
   log: ProgressLog
 ): Promise<{rows: ImageRow[]; summary: MethodSummary; plan: PassPlanPart[]}> {
   log(`${modelName}: ${name} warm-up`);
+  const warmupStart = performance.now();
   await method.explain(model, contexts[0]!.image, {...options, classIndex: contexts[0]!.classIndex});
+  const repetitions = repetitionsFor(performance.now() - warmupStart);
+  const defaults = {forward: defaultBatchSize(model, "forward"), backward: defaultBatchSize(model, "backward")};
+  const ideal = new BarePassTimer(model);
   const rows: ImageRow[] = [];
+  const times: PairedTime[] = [];
   let recorded: Record<string, unknown> = {};
   for (const [n, context] of contexts.entries()) {
-    const {explanation, ms} = await timedExplain(method, model, context.image, {...options, classIndex: context.classIndex});
+    const {explanation, ms} = await timedExplain(method, model, context.image, {...options, classIndex: context.classIndex}, repetitions);
     if (n === 0) recorded = explanation.options;
+    // This image's own passes on the bare model, right after it (see paired-timing.ts).
+    const batch = typeof explanation.options.batchSize === "number" ? explanation.options.batchSize : undefined;
+    const idealMsOfImage = await ideal.planMs(passPlan(explanation.passes, batch, defaults), context, repetitions);
+    times.push({ms, idealMs: idealMsOfImage});
     rows.push(await imageRow(modelName, name, context, explanation, ms, settings, tolerance));
-    log(`${modelName}: ${name} ${n + 1}/${contexts.length} (${(ms / 1000).toFixed(2)} s)`);
+    log(`${modelName}: ${name} ${n + 1}/${contexts.length} (${(ms / 1000).toFixed(2)} s, ideal ${(idealMsOfImage / 1000).toFixed(2)} s)`);
   }
   const passes = {forward: mean(rows.map((r) => r.forwardPasses)), backward: mean(rows.map((r) => r.backwardPasses))};
   const batch = typeof recorded.batchSize === "number" ? recorded.batchSize : undefined;
-  const plan = passPlan(passes, batch, {forward: defaultBatchSize(model, "forward"), backward: defaultBatchSize(model, "backward")});
+  const plan = passPlan(passes, batch, defaults);
   const {classIndex: _explainedClass, ...optionsUsed} = recorded;
   const summary: MethodSummary = {
     method: name,
@@ -163,8 +186,7 @@ async function benchMethod(
     images: rows.length,
     localisedImages: localisedCount(rows),
     metrics: methodMetrics(rows),
-    // The ideal time needs the bare pass times, measured once all methods have run.
-    speed: {forwardPasses: passes.forward, backwardPasses: passes.backward, msPerImage: mean(rows.map((r) => r.ms)), idealMsPerImage: Number.NaN, ratio: Number.NaN},
+    speed: {forwardPasses: passes.forward, backwardPasses: passes.backward, ...pairedSpeed(times)},
     options: optionsUsed
   };
   return {rows, summary, plan};
@@ -204,14 +226,23 @@ async function bareImage(model: ExplainableModel, context: ImageContext): Promis
   return pixels;
 }
 
-/** idealMs of one plan with every (kind, batch) it uses measured now. */
-async function idealRightAfter(model: ExplainableModel, plan: PassPlanPart[], context: ImageContext): Promise<number> {
-  const image = await bareImage(model, context);
-  const measured = new Map<string, number>();
-  for (const {kind, batch} of batchesToMeasure([plan])) {
-    measured.set(`${kind}:${batch}`, await measureBarePass(model, kind, batch, {image, classIndex: context.classIndex}));
+/** Bare passes of a plan measured now, each (kind, batch) warmed once per method. */
+class BarePassTimer {
+  private readonly warmed = new Set<string>();
+  constructor(private readonly model: ExplainableModel) {}
+
+  async planMs(plan: readonly PassPlanPart[], context: ImageContext, repetitions: number): Promise<number> {
+    const image = await bareImage(this.model, context);
+    const measured = new Map<string, number>();
+    for (const {kind, batch} of batchesToMeasure([[...plan]])) {
+      const key = `${kind}:${batch}`;
+      // Large batches average over many images already (as measureBarePass's own default does).
+      const times = batch >= 32 ? 1 : repetitions;
+      measured.set(key, await measureBarePass(this.model, kind, batch, {image, classIndex: context.classIndex, repetitions: times, warm: this.warmed.has(key)}));
+      this.warmed.add(key);
+    }
+    return idealMs(plan, (kind, batch) => measured.get(`${kind}:${batch}`)!);
   }
-  return idealMs(plan, (kind, batch) => measured.get(`${kind}:${batch}`)!);
 }
 
 async function discrimination(
@@ -282,10 +313,6 @@ export async function runModel(spec: BenchModelSpec, settings: BenchSettings, ro
     for (const entry of methods) {
       try {
         const done = await benchMethod(spec.name, model, entry, contexts, settings, tolerance, log);
-        // The method's ideal time from bare passes measured right after it: on a machine whose
-        // load drifts, both sides of the ratio then see the same conditions.
-        done.summary.speed.idealMsPerImage = await idealRightAfter(model, done.plan, contexts[0]!);
-        done.summary.speed.ratio = speedRatio(done.summary.speed.msPerImage, done.summary.speed.idealMsPerImage);
         rows.push(...done.rows);
         summaries.push(done.summary);
         plans.push(done.plan);

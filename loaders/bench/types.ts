@@ -51,10 +51,12 @@ export interface MethodSpeed {
   /** Mean images through forward / backward per explanation. */
   forwardPasses: number;
   backwardPasses: number;
+  /** Mean over images of each image's explanation time (median of its repetitions). */
   msPerImage: number;
-  /** passes × the bare per-image pass time at the method's batch sizes (see pass-cost.ts). */
+  /** Mean over images of that image's passes × the bare per-image pass time at the method's
+   *  batch sizes, measured right after the image (see pass-cost.ts, paired-timing.ts). */
   idealMsPerImage: number;
-  /** msPerImage / idealMsPerImage; target ≤ 1.15 (reported, not asserted). */
+  /** Median over images of time / ideal of the same image; target ≤ 1.15 (reported, not asserted). */
   ratio: number;
 }
 
