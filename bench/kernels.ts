@@ -1,7 +1,8 @@
 // Throughput of the wasm gradient kernels against the forward convolution.
 //   npx tsx bench/kernels.ts            (all shapes)
 //   npx tsx bench/kernels.ts --quick    (fewer repetitions)
-//   npx tsx bench/kernels.ts --xnnpack  (filter gradients without the SIMD loops, for comparison)
+//   npx tsx bench/kernels.ts --xnnpack  (filter and input gradients without the SIMD loops, for comparison)
+//   npx tsx bench/kernels.ts --only dw  (only the layers whose name contains "dw"; repeatable)
 //
 // Times are CPU time of this process (see cpuNow), averaged over interleaved rounds.
 // GFLOP/s counts the useful multiply-adds of the layer (2·N·oH·oW·kh·kw·Cin·Cout,
@@ -14,10 +15,16 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerFastBatchNormGradient } from "../src/lib/kernels/batchnorm-gradient.js";
 import { filterGradientStrategyOverride } from "../src/lib/kernels/conv-backprop-filter.js";
+import { inputGradientStrategyOverride } from "../src/lib/kernels/conv-backprop-input.js";
 import { registerWasmGradientKernels } from "../src/lib/kernels/wasm-gradients.js";
 
 const quick = process.argv.includes("--quick");
-if (process.argv.includes("--xnnpack")) filterGradientStrategyOverride.simd = false;
+const xnnpackOnly = process.argv.includes("--xnnpack");
+if (xnnpackOnly) {
+  filterGradientStrategyOverride.simd = false;
+  inputGradientStrategyOverride.simd = false;
+}
+const onlyNames = process.argv.flatMap((arg, i) => (arg === "--only" && i + 1 < process.argv.length ? [process.argv[i + 1]] : []));
 
 interface Layer {
   name: string;
@@ -105,10 +112,11 @@ async function main(): Promise<void> {
   const header = ["layer", "fwd GF/s", "dx GF/s", "dx/fwd", "builtin dx", "dW GF/s", "dW/fwd"];
   const rows: string[][] = [];
   console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, simd ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT")}, ` +
-    `threads ${tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")}, filter gradients: ` +
-    (filterGradientStrategyOverride.simd === false ? "XNNPACK products" : "SIMD loops where available"));
+    `threads ${tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")}, filter and input gradients: ` +
+    (xnnpackOnly ? "XNNPACK only" : "SIMD loops where available"));
 
   for (const layer of layers) {
+    if (onlyNames.length > 0 && !onlyNames.some((name) => layer.name.includes(name))) continue;
     const { batch, size, inChannels, kernel, stride } = layer;
     const outSize = Math.ceil(size / stride);
     const outChannels = layer.depthwise ? inChannels * layer.outChannels : layer.outChannels;
@@ -168,7 +176,7 @@ async function main(): Promise<void> {
   console.log();
   console.log(line(header));
   for (const row of rows) console.log(line(row));
-  benchBatchNormGradient();
+  if (onlyNames.length === 0) benchBatchNormGradient(); // --only: just the layers asked for
   console.log(`\ntensors alive at end: ${tf.memory().numTensors}`);
 }
 

@@ -3,11 +3,13 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { filterGradGeometry, inputGradPhases } from "../src/lib/kernels/conv-geometry.js";
-import { fastDepthwiseKernelSize } from "../src/lib/kernels/conv-backprop-input.js";
+import { convInputGradStrategy, fastDepthwiseKernelSize, inputGradientStrategyOverride }
+  from "../src/lib/kernels/conv-backprop-input.js";
 import { filterGradientStrategyOverride } from "../src/lib/kernels/conv-backprop-filter.js";
 import { asWasmBackend, simplifyTranspose } from "../src/lib/kernels/wasm-backend-internals.js";
 import { depthwiseAccumulateModule, outerAccumulateModule, simdKernelsAvailable } from "../src/lib/kernels/simd-kernels.js";
 import { registerWasmGradientKernels, wasmGradientKernelNames } from "../src/lib/kernels/wasm-gradients.js";
+import { columnsAccumulateModule, depthwiseGatherModule } from "../src/lib/kernels/simd-input-gradient-kernels.js";
 import { registerFastBatchNormGradient } from "../src/lib/kernels/batchnorm-gradient.js";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
@@ -112,8 +114,18 @@ const convCases: ConvCase[] = [
   { batch: 2, height: 13, width: 9, inChannels: 5, outChannels: 6, kernel: 3, stride: 2, pad: "same" },
   // Wide rows with many channels: the SIMD filter gradient splits rows into column blocks.
   { batch: 2, height: 5, width: 70, inChannels: 40, outChannels: 12, kernel: 3, stride: 2, pad: "same" },
-  { batch: 1, height: 6, width: 45, inChannels: 72, outChannels: 16, kernel: 3, stride: 1, pad: "same" }
+  { batch: 1, height: 6, width: 45, inChannels: 72, outChannels: 16, kernel: 3, stride: 1, pad: "same" },
+  // Few input channels (the input gradient's matrix product + scatter-add): odd sizes, padding on all sides,
+  // several blocks of dy rows per image, runs of kernel width * channels that are no multiple of 4.
+  { batch: 3, height: 23, width: 21, inChannels: 3, outChannels: 16, kernel: 7, stride: 2, pad: "same" },
+  { batch: 2, height: 13, width: 17, inChannels: 1, outChannels: 9, kernel: 5, stride: 2, pad: [[0, 0], [1, 3], [2, 0], [0, 0]] },
+  { batch: 2, height: 10, width: 9, inChannels: 6, outChannels: 12, kernel: 3, stride: 3, pad: "same" },
+  { batch: 2, height: 40, width: 300, inChannels: 3, outChannels: 24, kernel: 3, stride: 1, pad: "same" }
 ];
+
+const inputGradientStrategies = [true, false, undefined].map((simd) => () => {
+  inputGradientStrategyOverride.simd = simd;
+});
 
 const describeCase = (c: ConvCase) =>
   `n${c.batch} ${c.height}x${c.width} ${c.inChannels}->${c.outChannels} k${c.kernel} s${c.stride} ${JSON.stringify(c.pad)}`;
@@ -149,6 +161,19 @@ describe("pure geometry", () => {
     expect(simplifyTranspose([5, 1024, 8], [0, 2, 1])).toEqual({ shape: [5, 2, 512, 8], perm: [0, 3, 1, 2] });
   });
 
+  it("computes input gradients with few input channels as one product, others as phase correlations", () => {
+    const strategy = (xShape: Shape4, filterShape: Shape4, stride: number, pad: Pad = "same") =>
+      convInputGradStrategy(tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, 1, pad), true);
+    expect(strategy([4, 224, 224, 3], [7, 7, 3, 64], 2)).toBe("columns"); // RGB stem
+    expect(strategy([2, 224, 224, 3], [3, 3, 3, 64], 1)).toBe("columns");
+    expect(strategy([32, 64, 64, 16], [3, 3, 16, 32], 2)).toBe("columns"); // 4 phases to interleave, equal tiles
+    expect(strategy([32, 64, 64, 16], [3, 3, 16, 32], 1)).toBe("separate"); // one correlation, equal tiles
+    expect(strategy([32, 32, 32, 64], [1, 1, 64, 128], 2)).toBe("separate"); // one phase
+    expect(strategy([32, 32, 32, 64], [3, 3, 64, 128], 2)).toBe("separate"); // columns too long for the loop
+    expect(convInputGradStrategy(tf.backend_util.computeConv2DInfo([4, 224, 224, 3], [7, 7, 3, 64], 2, 1, "same"),
+      false)).toBe("combined"); // without the SIMD loop
+  });
+
   it("pads depthwise sub-kernels to sizes XNNPACK runs fast", () => {
     expect(fastDepthwiseKernelSize(2, 1)).toEqual([3, 1]);
     expect(fastDepthwiseKernelSize(2, 2)).toEqual([2, 2]);
@@ -164,6 +189,17 @@ describe("generated SIMD loops", () => {
 
   it("stay under the 4 KB browsers compile synchronously, for any kernel size", () => {
     expect(outerAccumulateModule().length).toBeLessThan(4096);
+    // Worst cases the input-gradient paths generate: 49 taps with a partial vector; 96 unrolled additions.
+    expect(depthwiseGatherModule({ channels: 1023, dxStep: 8 * 4092, dyRowBytes: 4 * 1023 * 600, tapsHeight: 7,
+      tapsWidth: 7 }).length).toBeLessThan(4096);
+    expect(() => depthwiseGatherModule({ channels: 8, dxStep: 32, dyRowBytes: 320, tapsHeight: 8, tapsWidth: 7 }))
+      .toThrow(/taps/);
+    for (const [kernelHeight, runFloats] of [[32, 3], [3, 124], [7, 21], [8, 35]]) {
+      expect(columnsAccumulateModule({ runFloats, kernelHeight, dxStep: 4 * runFloats, dxRowBytes: 4 * 1024 * 1024 })
+        .length).toBeLessThan(4096);
+    }
+    expect(() => columnsAccumulateModule({ runFloats: 7, kernelHeight: 33, dxStep: 4, dxRowBytes: 4096 }))
+      .toThrow(/column/);
     for (const size of [1, 3, 5, 7, 11, 15]) {
       const layout = { pixelBytes: 4 * 1024, vectors: 256, xStep: 8 * 1024, xKhStep: 4 * 1024 * 512,
         kernelHeight: size, kernelWidth: size };
@@ -191,9 +227,10 @@ describe("Conv2DBackpropInput and Conv2DBackpropFilter", () => {
       const xValues = values(sizeOf(xShape), 1);
       const filterValues = values(sizeOf(filterShape), 2);
       const dyValues = values(sizeOf(dyShape), 3);
+      // The SIMD input-gradient paths where they apply, the XNNPACK sub-pixel formulation, then the automatic choice.
       await expectSameOnBothBackends(() =>
         tf.conv2dTranspose(tf.tensor4d(dyValues, dyShape), tf.tensor4d(filterValues, filterShape), xShape, c.stride,
-          c.pad));
+          c.pad), 1e-4, inputGradientStrategies);
       // The SIMD loops, both XNNPACK layouts (x shifted / dy shifted), then the automatic choice.
       const strategies = ([[true, undefined], [false, "input"], [false, "outputGradient"], [undefined, undefined]] as const)
         .map(([simd, shifted]) => () => {
@@ -221,6 +258,14 @@ describe("DepthwiseConv2dNativeBackpropInput and DepthwiseConv2dNativeBackpropFi
   depthwiseCases.push({ batch: 2, height: 11, width: 12, inChannels: 6, outChannels: 4, kernel: 7, stride: 2, pad: "same" });
   depthwiseCases.push({ batch: 2, height: 10, width: 9, inChannels: 9, outChannels: 1, kernel: 3, stride: 2,
     pad: [[0, 0], [2, 3], [0, 1], [0, 0]] });
+  // The input gradient's SIMD gather: channel counts with 1-3 lanes left over, stride 3, 7x7 at stride 1
+  // (49 taps, the most it unrolls), 9x9 at stride 1 (too many taps: the XNNPACK path).
+  depthwiseCases.push({ batch: 3, height: 15, width: 13, inChannels: 30, outChannels: 1, kernel: 3, stride: 2, pad: "same" });
+  depthwiseCases.push({ batch: 2, height: 14, width: 17, inChannels: 11, outChannels: 1, kernel: 5, stride: 3, pad: "valid" });
+  depthwiseCases.push({ batch: 2, height: 12, width: 9, inChannels: 7, outChannels: 1, kernel: 7, stride: 1, pad: "same" });
+  depthwiseCases.push({ batch: 1, height: 11, width: 12, inChannels: 6, outChannels: 1, kernel: 9, stride: 1, pad: "same" });
+  depthwiseCases.push({ batch: 2, height: 16, width: 15, inChannels: 20, outChannels: 1, kernel: 4, stride: 2,
+    pad: [[0, 0], [0, 3], [2, 1], [0, 0]] });
   // Wide rows: the SIMD filter gradient copies x in several bands of rows per image, in column blocks.
   depthwiseCases.push({ batch: 2, height: 27, width: 70, inChannels: 64, outChannels: 1, kernel: 3, stride: 1, pad: "same" });
   for (const c of depthwiseCases) {
@@ -235,7 +280,7 @@ describe("DepthwiseConv2dNativeBackpropInput and DepthwiseConv2dNativeBackpropFi
       await expectSameOnBothBackends(() =>
         tf.engine().runKernel("DepthwiseConv2dNativeBackpropInput",
           { dy: tf.tensor4d(dyValues, dyShape), filter: tf.tensor4d(filterValues, filterShape) },
-          { ...attrs, inputShape: xShape }) as tf.Tensor);
+          { ...attrs, inputShape: xShape }) as tf.Tensor, 1e-4, inputGradientStrategies);
       // The SIMD loops, the XNNPACK formulation, then the automatic choice.
       const strategies = [true, false, undefined].map((simd) => () => {
         filterGradientStrategyOverride.simd = simd;
@@ -382,12 +427,19 @@ describe("memory", () => {
     const x = tf.tensor4d(values(5 * 10 * 10 * 16, 20), [5, 10, 10, 16]);
     const w = tf.tensor4d(values(3 * 3 * 16 * 24, 21), [3, 3, 16, 24]);
     const dw = tf.tensor4d(values(3 * 3 * 16 * 2, 22), [3, 3, 16, 2]);
+    const dw1 = tf.tensor4d(values(3 * 3 * 16, 23), [3, 3, 16, 1]);
+    const rgb = tf.tensor4d(values(2 * 16 * 16 * 3, 24), [2, 16, 16, 3]);
+    const stem = tf.tensor4d(values(7 * 7 * 3 * 16, 25), [7, 7, 3, 16]);
     const step = () => tf.tidy(() => {
       const [gx, gw] = tf.grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same").square().sum())([x, w]);
       const [hx, hw] = tf.grads((a, b) =>
         tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same").sum())([x, dw]);
+      // The SIMD input-gradient paths: depthwise gather (multiplier 1), few-channel matrix product.
+      const [ix] = tf.grads((a, b) =>
+        tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same").sum())([x, dw1]);
+      const [jx] = tf.grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same").sum())([rgb, stem]);
       const s = tf.unsortedSegmentSum(x.reshape([5, 1600]), tf.tensor1d([0, 1, 0, -1, 2], "int32"), 3);
-      return tf.addN([gx.sum(), gw.sum(), hx.sum(), hw.sum(), s.sum()]);
+      return tf.addN([gx.sum(), gw.sum(), hx.sum(), hw.sum(), ix.sum(), jx.sum(), s.sum()]);
     });
     step().dispose(); // warm-up
     const tensors = tf.memory().numTensors;
@@ -395,7 +447,7 @@ describe("memory", () => {
     for (let i = 0; i < 5; i++) step().dispose();
     expect(tf.memory().numTensors).toBe(tensors);
     expect(backend.numDataIds()).toBe(dataIds);
-    tf.dispose([x, w, dw]);
+    tf.dispose([x, w, dw, dw1, rgb, stem]);
   });
 });
 

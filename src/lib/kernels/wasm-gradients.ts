@@ -4,7 +4,8 @@
 // a Conv2DBackpropInput that replaces its slow built-in one, and a MaxPoolGrad that replaces
 // its built-in one (wrong on windows of equal values). All are built
 // from the backend's XNNPACK forward convolution / matrix product, except the
-// filter gradients, which run generated WebAssembly SIMD loops where they can.
+// filter gradients, which run generated WebAssembly SIMD loops where they can,
+// and some input gradients (depthwise; few input channels), which do so in part.
 //
 // Call after `import "@tensorflow/tfjs-backend-wasm"` (that import registers
 // the built-in Conv2DBackpropInput, which would otherwise replace ours).

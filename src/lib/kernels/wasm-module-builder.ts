@@ -1,5 +1,5 @@
 // A minimal WebAssembly binary encoder: enough to write small SIMD kernels
-// (i32 address arithmetic, loops, v128 loads/stores, f32x4 arithmetic) that
+// (i32 address arithmetic, loops, v128 and f32 loads/stores, f32x4 arithmetic) that
 // import an existing memory. Used to generate kernels at run time that the
 // tfjs wasm backend does not have, without a build step or a second .wasm file.
 //
@@ -107,6 +107,13 @@ export class FunctionBody {
   /** v128.store of the value on top of the stack to the address below it plus `offset`. */
   store(offset = 0): this { return this.emit(...simd(0x0b), 0, ...unsignedLeb(offset)); }
   zero(): this { return this.emit(...simd(0x0c), ...new Array<number>(16).fill(0)); }
+  /** f32x4.extract_lane: one lane of the vector on the stack as an f32. */
+  extractLane(lane: number): this { return this.emit(...simd(0x1f), lane); }
+  /** f32.load from the address on the stack plus a constant byte offset. */
+  loadF32(offset = 0): this { return this.emit(0x2a, 2, ...unsignedLeb(offset)); }
+  /** f32.store of the f32 on top of the stack to the address below it plus `offset`. */
+  storeF32(offset = 0): this { return this.emit(0x38, 2, ...unsignedLeb(offset)); }
+  f32Add(): this { return this.emit(0x92); }
   f32x4Add(): this { return this.emit(...simd(0xe4)); }
   f32x4Mul(): this { return this.emit(...simd(0xe6)); }
 }
