@@ -7,6 +7,7 @@ import {describe, expect, it} from "vitest";
 import {forwardFlops, inputGradientFlops, layerFlops, trainingBackwardFlops} from "../loaders/bench/flops.js";
 import {fp32Peak} from "../loaders/bench/machine.js";
 import {buildResnet50, buildVgg16} from "../loaders/models/paper-scale.js";
+import {foldBatchNorm} from "../src/lib/model/fold-batchnorm.js";
 
 function tinyModel(): tf.LayersModel {
   const input = tf.input({shape: [8, 8, 3]});
@@ -43,6 +44,10 @@ describe("FLOP counts", () => {
     expect(forwardFlops(vgg) / 2e9).toBeCloseTo(15.47, 1);
     expect(forwardFlops(resnet) / 2e9).toBeGreaterThan(3.8);
     expect(forwardFlops(resnet) / 2e9).toBeLessThan(4.2);
+    // Folding batch norm (as bench/paper-scale.ts runs ResNet-50) leaves the convolutions' count as it is.
+    const folded = foldBatchNorm(resnet);
+    expect(forwardFlops(folded)).toBe(forwardFlops(resnet));
+    folded.dispose();
     vgg.dispose();
     resnet.dispose();
   });
