@@ -55,6 +55,18 @@ describe("saliency explain", () => {
     expect(Math.max(...result.map)).toBeGreaterThan(0.9);
   });
 
+  it("--fold-batchnorm explains the folded inference graph: the same map to rounding", () => {
+    const maps = [[], ["--fold-batchnorm"]].map((extra, n) => {
+      const out = join(work, `fold-${n}.json`);
+      const run = cli("explain", "--model", modelDir, "--image", imagePath, "--method", "sise", "--class", "1", "--out", out, "--backend", "cpu", ...extra);
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(readFileSync(out, "utf8")) as {map: number[]; layer: string[]};
+    });
+    expect(maps[1]!.layer).toEqual(maps[0]!.layer);
+    const largest = Math.max(...maps[0]!.map.map((v, i) => Math.abs(v - maps[1]!.map[i]!)));
+    expect(largest).toBeLessThan(1e-3);
+  });
+
   it("writes a PNG overlay at the image size, on the wasm backend", () => {
     const out = join(work, "ig.png");
     const run = cli("explain", "--model", modelDir, "--image", imagePath, "--method", "ig", "--steps", "4", "--out", out, "--backend", "wasm");

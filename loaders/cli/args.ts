@@ -24,6 +24,7 @@ export const EXPLAIN_OPTIONS = {
   batch: {type: "string"},
   colormap: {type: "string"},
   alpha: {type: "string"},
+  "fold-batchnorm": {type: "boolean"},
   json: {type: "boolean"},
   help: {type: "boolean", short: "h"}
 } as const;
