@@ -7,7 +7,8 @@
 //     workers through `executor: pool` (masks/s); the map must be identical for 1 and N workers;
 //   - "whole images": several images, each explained entirely inside one worker (images/s);
 //   - "train step" (unless --no-train): one data-parallel training step, the batch split over
-//     the workers, gradients averaged here (samples/s); see loaders/pool/data-parallel.ts.
+//     the workers, gradients all-reduced in shared memory, Adam in every worker (samples/s); see
+//     loaders/pool/data-parallel.ts.
 // The machine may be shared: each row shows the load average around it, and CPU time (all
 // threads of this process) against wall time, i.e. how many cores the run actually got.
 
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
             {busy: () => trainers[1]!.busyMs(), run: async () => (await trainers[1]!.step(samples, dataset.classes.length)).samples}
           )
         );
-        rows[rows.length - 1]!.note = `seeded VGG, batch ${batch}, Adam, gradients averaged in the main thread`;
+        rows[rows.length - 1]!.note = `seeded VGG, batch ${batch}, Adam in every worker, gradients all-reduced in shared memory`;
       } finally {
         await Promise.all(trainers.map((t) => t.close()));
         trainers.forEach((t) => t.model.dispose());

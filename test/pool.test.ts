@@ -226,6 +226,11 @@ describe("data-parallel training", () => {
           expect(Number.isFinite(step.loss)).toBe(true);
         }
       }
+      expect(trainers.map((t) => t.synced)).toEqual([false, false]);
+      // The workers hold the trained weights; this thread's copy follows on sync().
+      expect(weightsOf(trainers[0]!.model)).toEqual(weightsOf(linearHeadModel().model));
+      await Promise.all(trainers.map((t) => t.sync()));
+      expect(trainers.map((t) => t.synced)).toEqual([true, true]);
       const expected = weightsOf(local);
       expect(weightsOf(trainers[0]!.model)).toEqual(expected);
       const two = weightsOf(trainers[1]!.model);

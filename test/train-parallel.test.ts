@@ -43,10 +43,76 @@ describe("data-parallel training steps", () => {
       expect(result.learningRate).toBe(learningRateAt(s, options.totalSteps, options.learningRate));
       expect(result.loss).toBeCloseTo(localLosses[s]!, 4);
     }
+    // The workers hold the new weights and Adam state; this thread's copies follow on sync().
+    expect(parallel.synced).toBe(false);
+    await parallel.sync();
+    expect(parallel.synced).toBe(true);
     const expected = weightsOf(local.model);
     const got = weightsOf(model);
     got.forEach((w, i) => w.forEach((v, k) => expect(v).toBeCloseTo(expected[i]![k]!, 5)));
     expect(got).not.toEqual(weightsOf(make())); // it did train
+    // Adam's state as a checkpoint stores it: same names, iteration count and moments.
+    const [ours, theirs] = [await pooled.optimizerWeights(), await local.optimizerWeights()];
+    // Named as the in-thread Adam names them, after this model's variables.
+    const names = model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+    expect(ours.map((w) => w.name)).toEqual(["iter", ...names.map((n) => `${n}/m`), ...names.map((n) => `${n}/v`)]);
+    expect(ours.length).toBe(theirs.length);
+    expect(ours[0]!.tensor.dataSync()[0]).toBe(2);
+    ours.slice(1).forEach((w, i) => {
+      const want = theirs[i + 1]!.tensor.dataSync();
+      w.tensor.dataSync().forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 6));
+    });
+  });
+
+  it("resumes from a Trainer's Adam state (as a checkpoint restores it) and hands it back on close", async () => {
+    const local = new Trainer(make(), dataset, options);
+    local.trainStep();
+    local.trainStep();
+    const model = make();
+    const resumed = new Trainer(model, dataset, options);
+    resumed.trainStep(); // in this thread: step 1, then the pool takes over with Adam at iteration 1
+    const trainer = await DataParallelTrainer.create(model, {workers: 2, optimizer: resumed.optimizer});
+    try {
+      const result = await resumed.trainStepWith((batch, learningRate) => trainer.step(batch, dataset.classes.length, learningRate));
+      expect(result.step).toBe(2);
+    } finally {
+      await trainer.close(); // syncs first
+    }
+    const expected = weightsOf(local.model);
+    weightsOf(model).forEach((w, i) => w.forEach((v, k) => expect(v).toBeCloseTo(expected[i]![k]!, 5)));
+    expect((await resumed.optimizerWeights())[0]!.tensor.dataSync()[0]).toBe(2);
+  });
+
+  it("a batch smaller than the pool, a failing step, and no tensors left behind", async () => {
+    const model = make();
+    const untrained = weightsOf(model);
+    const one = new Trainer(make(), dataset, {...options, batch: 1}).batchAt(0);
+    const before = tf.memory().numTensors;
+    const trainer = await DataParallelTrainer.create(model, {workers: 2});
+    try {
+      const result = await trainer.step(one, dataset.classes.length);
+      expect(result.samples).toBe(1);
+      expect(Number.isFinite(result.loss)).toBe(true);
+      await trainer.sync();
+      expect(weightsOf(model)).not.toEqual(untrained);
+      // Steps and syncs leave the workers' tensor counts where they were.
+      const counts = await trainer.workerTensors();
+      await trainer.step(one, dataset.classes.length);
+      await trainer.sync();
+      expect(await trainer.workerTensors()).toEqual(counts);
+      // Checked here: nothing is sent, the trainer stays usable.
+      const wrong = {...one, shape: [1, 8, 8, 3] as [number, number, number, number], pixels: new Float32Array(8 * 8 * 3)};
+      await expect(trainer.step(wrong, dataset.classes.length)).rejects.toThrow("a batch of shape [1,8,8,3] (192 values) does not fit the model's input [64,64,3]");
+      // A failure in the workers (labels of the wrong width) comes back with the worker's message
+      // (not the others' "another worker failed") and leaves the trainer refusing further steps.
+      await expect(trainer.step(one, dataset.classes.length + 1)).rejects.toThrow(/softmaxCrossEntropy|shape/i);
+      await expect(trainer.step(one, dataset.classes.length)).rejects.toThrow(/an earlier training step failed/);
+    } finally {
+      await trainer.close();
+    }
+    // sync() created Adam's moments in this thread (the default optimizer belongs to the trainer).
+    trainer.optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("--workers is parsed and checked", () => {

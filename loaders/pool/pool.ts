@@ -11,7 +11,19 @@ import type {ScoreMode} from "../../src/lib/model/score.js";
 import type {PassExecutor, ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/methods/executor.js";
 import type {Explanation, RgbImage} from "../../src/lib/methods/types.js";
 import {modelPayload} from "./model-transfer.js";
-import type {ModelPayload, ShardGradients, TrainingShard, WorkerReply, WorkerRequest, WorkerResult, WorkerSetup} from "./protocol.js";
+import type {
+  ModelPayload,
+  ReplicaSetup,
+  ReplicaState,
+  ReplicaStep,
+  ReplicaStepResult,
+  ShardGradients,
+  TrainingShard,
+  WorkerReply,
+  WorkerRequest,
+  WorkerResult,
+  WorkerSetup
+} from "./protocol.js";
 import {spawnTypeScriptWorker} from "./spawn.js";
 import {ownedCopy, transferablesOf} from "./transfer.js";
 
@@ -132,6 +144,33 @@ export class WorkerPool implements PassExecutor {
     const pixels = ownedCopy(shard.pixels);
     const labels = shard.labels.slice();
     return this.submit({kind: "gradients", shard: {...shard, pixels, labels}}, transferablesOf([pixels, labels])) as Promise<ShardGradients>;
+  }
+
+  /** Live tensors in each worker (tf.memory().numTensors), for leak checks. */
+  workerTensors(): Promise<number[]> {
+    return Promise.all(this.workers.map((w) => this.submit({kind: "memory"}, [], w.index) as Promise<number>));
+  }
+
+  /** Worker `rank` joins a data-parallel trainer's all-reduce (replica.ts). */
+  startReplica(rank: number, setup: ReplicaSetup): Promise<void> {
+    return this.submit({kind: "replica-start", setup}, [], rank) as Promise<unknown> as Promise<void>;
+  }
+
+  /** Worker `rank`'s part of a training step (every replica must be sent its part). */
+  replicaStep(rank: number, step: ReplicaStep): Promise<ReplicaStepResult> {
+    const shard = step.shard && {...step.shard, pixels: ownedCopy(step.shard.pixels), labels: step.shard.labels.slice()};
+    const transfer = shard ? transferablesOf([shard.pixels, shard.labels]) : [];
+    return this.submit({kind: "replica-step", step: {...step, shard}}, transfer, rank) as Promise<ReplicaStepResult>;
+  }
+
+  /** Worker `rank`'s weights and Adam state. */
+  replicaState(rank: number): Promise<ReplicaState> {
+    return this.submit({kind: "replica-state"}, [], rank) as Promise<ReplicaState>;
+  }
+
+  /** Worker `rank` leaves the trainer (frees its Adam state). */
+  stopReplica(rank: number): Promise<void> {
+    return this.submit({kind: "replica-stop"}, [], rank) as Promise<unknown> as Promise<void>;
   }
 
   /** Every worker adopts these weights (`model.weights` order); resolves when all have. */

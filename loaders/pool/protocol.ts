@@ -3,6 +3,7 @@ import type {ModelMeta} from "../../src/lib/model/adapter.js";
 import type {ScoreMode} from "../../src/lib/model/score.js";
 import type {ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/methods/executor.js";
 import type {Explanation, RgbImage} from "../../src/lib/methods/types.js";
+import type {AdamState} from "./adam-state.js";
 
 /** How a worker gets its copy of the model. */
 export type ModelPayload =
@@ -22,7 +23,46 @@ export type WorkerRequest =
   | {id: number; kind: "probe"; pixels: Float32Array; count: number; request: ProbeBatchRequest}
   | {id: number; kind: "explain"; method: string; image: RgbImage; options: Record<string, unknown>}
   | {id: number; kind: "gradients"; shard: TrainingShard}
-  | {id: number; kind: "set-weights"; weights: Float32Array[]};
+  | {id: number; kind: "set-weights"; weights: Float32Array[]}
+  | {id: number; kind: "replica-start"; setup: ReplicaSetup}
+  | {id: number; kind: "replica-step"; step: ReplicaStep}
+  | {id: number; kind: "replica-state"}
+  | {id: number; kind: "replica-stop"}
+  | {id: number; kind: "memory"};
+
+/** A worker's part in data-parallel training with a shared-memory all-reduce (see replica.ts). */
+export interface ReplicaSetup {
+  /** This worker's index among the `parties` workers of the trainer. */
+  rank: number;
+  parties: number;
+  /** `parties` slots of `slotLength` floats: gradients (trainable order), then non-trainable weights. */
+  exchange: SharedArrayBuffer;
+  slotLength: number;
+  /** Barrier and abort words (Int32), see replica.ts CONTROL. */
+  control: SharedArrayBuffer;
+  /** The trainer's Adam: hyper-parameters and state, copied exactly. */
+  optimizer: AdamState;
+}
+
+export interface ReplicaStep {
+  /** This worker's slice of the batch, or null when the batch has fewer samples than workers. */
+  shard: TrainingShard | null;
+  /** Every worker's share of the batch (its samples / batch size), by rank. */
+  shares: number[];
+  learningRate: number;
+}
+
+export interface ReplicaStepResult {
+  /** Mean cross-entropy over this worker's shard (0 without one). */
+  loss: number;
+  correct: number;
+}
+
+export interface ReplicaState {
+  /** Every weight, `model.weights` order. */
+  weights: Float32Array[];
+  optimizer: AdamState;
+}
 
 /** A slice of a training batch: inputs already preprocessed as the model expects them. */
 export interface TrainingShard {
@@ -43,7 +83,7 @@ export interface ShardGradients {
   state: Float32Array[];
 }
 
-export type WorkerResult = Float32Array | ProbeBatchResult | Explanation | ShardGradients | null;
+export type WorkerResult = number | Float32Array | ProbeBatchResult | Explanation | ShardGradients | ReplicaStepResult | ReplicaState | null;
 
 export type WorkerReply =
   | {kind: "ready"; backend: string; model: string}

@@ -11,6 +11,7 @@ import {getMethod} from "../../src/lib/methods/registry.js";
 import type {Explanation} from "../../src/lib/methods/types.js";
 import {selectNodeBackend} from "../backend.js";
 import {modelFromPayload} from "./model-transfer.js";
+import {TrainingReplica} from "./replica.js";
 import {setModelWeights, shardGradients} from "./shard-gradients.js";
 import type {WorkerReply, WorkerRequest, WorkerResult, WorkerSetup} from "./protocol.js";
 import {transferablesOf} from "./transfer.js";
@@ -22,8 +23,30 @@ function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(reply, transfer);
 }
 
+let replica: TrainingReplica | null = null;
+
+function replicaOf(): TrainingReplica {
+  if (!replica) throw new Error("this worker is not part of a data-parallel trainer");
+  return replica;
+}
+
 async function handle(model: ExplainableModel, request: WorkerRequest): Promise<WorkerResult> {
   switch (request.kind) {
+    case "memory":
+      return tf.memory().numTensors;
+    case "replica-start":
+      replica?.dispose();
+      replica = null;
+      replica = new TrainingReplica(layersModelOf(model), request.setup);
+      return null;
+    case "replica-step":
+      return replicaOf().step(request.step);
+    case "replica-state":
+      return replicaOf().state();
+    case "replica-stop":
+      replica?.dispose();
+      replica = null;
+      return null;
     case "score":
       return scoreBatchOn(model, request.pixels, request.count, request.classIndex, request.mode);
     case "probe":
@@ -44,9 +67,11 @@ function layersModelOf(model: ExplainableModel): tf.LayersModel {
 }
 
 function resultBuffers(result: WorkerResult): ArrayBuffer[] {
-  if (result === null) return [];
+  if (result === null || typeof result === "number") return [];
   if (result instanceof Float32Array) return transferablesOf([result]);
   if ("state" in result) return transferablesOf([...result.gradients, ...result.state]);
+  if ("optimizer" in result) return transferablesOf([...result.weights, ...result.optimizer.moments]);
+  if ("correct" in result) return [];
   if ("gradients" in result) return transferablesOf([result.scores, ...result.activations, ...result.gradients]);
   return transferablesOf([(result as Explanation).map.data]);
 }

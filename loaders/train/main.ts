@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     if (stopRequested) {
       state = {...state, step: trainer.step, elapsedSeconds: elapsed()};
+      await parallel?.sync(); // over a pool, this thread's model and Adam are updated only when asked
       await saveCheckpoint(args.out, trainer, state);
       await parallel?.close();
       bar.log(`stopped at step ${trainer.step}; checkpoint saved, continue with --resume`);
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
     }
     bar.update({step: trainer.step, total: args.steps, loss: lossAverage, accuracy: accuracyAverage, stepsPerSecond});
     if (trainer.step % args.checkpointEvery === 0 && trainer.step < args.steps) {
+      await parallel?.sync(); // the checkpoint and validation below read this thread's model and Adam
       const validationAccuracy = args.validationSamples > 0 ? validate() : null;
       state = {...state, step: trainer.step, elapsedSeconds: elapsed(), lastValidationAccuracy: validationAccuracy};
       await saveCheckpoint(args.out, trainer, state);
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     }
   }
   const wallTimeSeconds = elapsed();
-  await parallel?.close();
+  await parallel?.close(); // brings this thread's model and Adam up to date first
   const validationAccuracy = args.validationSamples > 0 ? validate() : (recalibrateBatchNorm(model, calibration), null);
   const split = loadSplit(testSplitDirectory(args.dataset));
   const test = evaluate(model, split.images, dataset.classes);
