@@ -119,6 +119,23 @@ describe("probe gradients", () => {
     tf.dispose([x, probe.logits, probe.scores!, probe.classes!, ...probe.activations, ...probe.gradients!, probe.inputGradient!]);
   });
 
+  it("without an input gradient, stops the backward pass at the shallowest probed layer (same gradients)", async () => {
+    const model = new ExplainableModel(residualModel());
+    const x = randomPixels(2, 16, 7);
+    const request = {layers: ["block1_out", "block2_out"], classIndex: 2, score: "logit"} as const;
+    const full = model.probe(x, {...request, inputGradient: true});
+    let partial: ReturnType<typeof model.probe> | null = null;
+    const backwardKernels = async (run: () => unknown) =>
+      (await tf.profile(run)).kernels.filter((k) => k.name === "Conv2DBackpropInput" || k.name === "DepthwiseConv2dNativeBackpropInput").length;
+    const withPixels = await backwardKernels(() => tf.dispose(Object.values(model.probe(x, {...request, inputGradient: true})).flat() as tf.Tensor[]));
+    const withoutPixels = await backwardKernels(() => (partial = model.probe(x, request)));
+    // The stem's convolutions lie below block1_out: their input gradients are no longer taken.
+    expect(withoutPixels).toBeLessThan(withPixels);
+    expect(partial!.inputGradient).toBeUndefined();
+    for (const [i, g] of partial!.gradients!.entries()) expect(await g.data()).toEqual(await full.gradients![i]!.data());
+    tf.dispose([x, ...(Object.values(full).flat() as tf.Tensor[]), ...(Object.values(partial!).flat() as tf.Tensor[])]);
+  });
+
   it("chooses the top class in-graph and leaks no tensors", async () => {
     const model = new ExplainableModel(residualModel());
     const x = randomPixels(3, 16, 6);

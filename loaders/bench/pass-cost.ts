@@ -3,7 +3,9 @@
  * how many images went forward and how many of those also went backward; the ideal time is
  * what those passes cost on the bare model in batches of the size the method used:
  *   ideal = backward images × t_fwd+bwd(b_bwd) + forward-only images × t_fwd(b_fwd)
- * where t(b) is the measured per-image time at batch size b.
+ * where t(b) is the measured per-image time at batch size b. The bare backward pass runs down to
+ * the pixels; a method whose gradient is taken at a layer (Grad-CAM family, SISE, Integrated
+ * Grad-CAM) stops its backward pass there, so its real cost can be below this ideal.
  * Batch sizes: a method with several backward images batches them by its recorded `batchSize`
  * (its forward-only passes are a path's anchors, run as one batch); a method with at most one
  * backward image runs that one alone and batches its forward-only passes by `batchSize`.

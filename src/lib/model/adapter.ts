@@ -190,10 +190,15 @@ export class ExplainableModel {
       return tf.sum(scores);
     };
     try {
-      const {value, grads} = tf.valueAndGrads(scoreSum)([pixels, ...probes]);
+      // Without an input gradient, differentiate w.r.t. the probes only: the backward pass then
+      // stops at the shallowest probed layer instead of running on down to the pixels.
+      const toPixels = request.inputGradient === true || probes.length === 0;
+      const {value, grads} = toPixels
+        ? tf.valueAndGrads(scoreSum)([pixels, ...probes])
+        : tf.valueAndGrads((...layerProbes: tf.Tensor[]) => scoreSum(pixels, ...layerProbes))(probes);
       value.dispose();
-      const [inputGradient, ...gradients] = grads as tf.Tensor4D[];
-      if (!request.inputGradient) inputGradient!.dispose();
+      const [inputGradient, ...gradients] = (toPixels ? grads : [null, ...grads]) as tf.Tensor4D[];
+      if (toPixels && !request.inputGradient) inputGradient!.dispose();
       // Kept tensors escape every scope; clones are owned by the caller's scope like any result.
       const owned = <T extends tf.Tensor>(t: T): T => tf.clone(t);
       return {
