@@ -60,8 +60,10 @@ describe("saliency explain", () => {
       const out = join(work, `fold-${n}.json`);
       const run = cli("explain", "--model", modelDir, "--image", imagePath, "--method", "sise", "--class", "1", "--out", out, "--backend", "cpu", ...extra);
       expect(run.status, run.stderr).toBe(0);
-      return JSON.parse(readFileSync(out, "utf8")) as {map: number[]; layer: string[]};
+      return JSON.parse(readFileSync(out, "utf8")) as {map: number[]; layer: string[]; foldedBatchNorms?: number};
     });
+    expect(maps[0]!.foldedBatchNorms).toBeUndefined();
+    expect(maps[1]!.foldedBatchNorms).toBeGreaterThan(0); // the tiny residual model's batch norms did fold
     expect(maps[1]!.layer).toEqual(maps[0]!.layer);
     const largest = Math.max(...maps[0]!.map.map((v, i) => Math.abs(v - maps[1]!.map[i]!)));
     expect(largest).toBeLessThan(1e-3);

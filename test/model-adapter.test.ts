@@ -125,10 +125,12 @@ describe("probe gradients", () => {
     const request = {layers: ["block1_out", "block2_out"], classIndex: 2, score: "logit"} as const;
     const full = model.probe(x, {...request, inputGradient: true});
     let partial: ReturnType<typeof model.probe> | null = null;
-    const backwardKernels = async (run: () => unknown) =>
+    const backwardKernels = async (run: () => void) =>
       (await tf.profile(run)).kernels.filter((k) => k.name === "Conv2DBackpropInput" || k.name === "DepthwiseConv2dNativeBackpropInput").length;
     const withPixels = await backwardKernels(() => tf.dispose(Object.values(model.probe(x, {...request, inputGradient: true})).flat() as tf.Tensor[]));
-    const withoutPixels = await backwardKernels(() => (partial = model.probe(x, request)));
+    const withoutPixels = await backwardKernels(() => {
+      partial = model.probe(x, request);
+    });
     // The stem's convolutions lie below block1_out: their input gradients are no longer taken.
     expect(withoutPixels).toBeLessThan(withPixels);
     expect(partial!.inputGradient).toBeUndefined();

@@ -14,7 +14,7 @@ import {METHODS, getMethod} from "../../src/lib/methods/registry.js";
 import type {Explanation} from "../../src/lib/methods/types.js";
 import {selectNodeBackend} from "../backend.js";
 import {encodePng, readImageFile} from "../image-io.js";
-import {foldedExplainableModel} from "../../src/lib/model/fold-batchnorm.js";
+import {batchNormFoldPlan, foldedExplainableModel} from "../../src/lib/model/fold-batchnorm.js";
 import {openModel} from "../model-files.js";
 import {EXPLAIN_OPTIONS, methodOptionsFromArgs, parseNumber} from "./args.js";
 
@@ -83,7 +83,10 @@ async function explainCommand(argv: string[]): Promise<void> {
   const image = readImageFile(imagePath);
   const backend = await selectNodeBackend(values.backend);
   const opened = await openModel(modelPath);
-  const model = values["fold-batchnorm"] ? foldedExplainableModel(opened, {allowUnfolded: true}) : opened;
+  const fold = values["fold-batchnorm"] === true;
+  // How many conv + batch norm chains became one conv (recorded in the JSON output).
+  const foldedChains = fold && opened.model instanceof tf.LayersModel ? batchNormFoldPlan(opened.model, {allowUnfolded: true}).chains.length : 0;
+  const model = fold ? foldedExplainableModel(opened, {allowUnfolded: true}) : opened;
   if (model !== opened) opened.dispose();
   let lastReport = 0;
   const result = await method.explain(model, image, {
@@ -98,7 +101,8 @@ async function explainCommand(argv: string[]): Promise<void> {
   });
   if (process.stderr.isTTY && lastReport > 0) process.stderr.write("\n");
   if (format === ".json") {
-    writeWhole(out, `${JSON.stringify({...explanationToJson(result), image: imagePath, model: model.meta.name, backendProvider: backend.provider})}\n`);
+    const folding = fold ? {foldedBatchNorms: foldedChains} : {};
+    writeWhole(out, `${JSON.stringify({...explanationToJson(result), image: imagePath, model: model.meta.name, backendProvider: backend.provider, ...folding})}\n`);
   } else {
     const rgba = overlay(image.rgb, 3, image.width, image.height, result.map, {colormap: (values.colormap ?? "turbo") as "turbo", alpha});
     writeWhole(out, encodePng(image.width, image.height, rgba));
