@@ -41,18 +41,6 @@ const peak = fp32Peak();
 const gflops = (flops: number, ms: number) => flops / ms / 1e6;
 const percent = (value: number) => `${((value / peak.gflops) * 100).toFixed(0)}%`;
 
-/** Median wall ms of `rounds` calls after one warm-up call. */
-async function timed(run: () => Promise<void>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
-
 function randomPixels(count: number, size: number, seed: number): Float32Array {
   const random = seededRandom(seed);
   return Float32Array.from({length: count * size * size * 3}, () => random.int(0, 256)); // pixel values 0..255
@@ -82,6 +70,11 @@ async function timedInterleaved(runs: Array<() => Promise<void>>, count = rounds
     }
   }
   return times.map(median);
+}
+
+/** Median wall ms of `rounds` calls after one warm-up call. */
+async function timed(run: () => Promise<void>): Promise<number> {
+  return (await timedInterleaved([run]))[0]!;
 }
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");

@@ -16,7 +16,7 @@ import {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {readAdamState, writeAdamState} from "./adam-state.js";
 import {WorkerPool} from "./pool.js";
 import {abortAllReduce, CONTROL} from "./replica.js";
-import {setModelWeights} from "./shard-gradients.js";
+import {setModelWeights} from "./model-weights.js";
 
 export interface DataParallelOptions {
   /** Workers; default os.availableParallelism(). */

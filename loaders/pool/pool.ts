@@ -17,8 +17,6 @@ import type {
   ReplicaState,
   ReplicaStep,
   ReplicaStepResult,
-  ShardGradients,
-  TrainingShard,
   WorkerReply,
   WorkerRequest,
   WorkerResult,
@@ -139,13 +137,6 @@ export class WorkerPool implements PassExecutor {
     return this.submit({kind: "explain", method, image: copy, options: cloneable}, transferablesOf([copy.rgb])) as Promise<Explanation>;
   }
 
-  /** Loss and gradients of one shard of a training batch, in whichever worker is free. */
-  shardGradients(shard: TrainingShard): Promise<ShardGradients> {
-    const pixels = ownedCopy(shard.pixels);
-    const labels = shard.labels.slice();
-    return this.submit({kind: "gradients", shard: {...shard, pixels, labels}}, transferablesOf([pixels, labels])) as Promise<ShardGradients>;
-  }
-
   /** Live tensors in each worker (tf.memory().numTensors), for leak checks. */
   workerTensors(): Promise<number[]> {
     return Promise.all(this.workers.map((w) => this.submit({kind: "memory"}, [], w.index) as Promise<number>));
@@ -166,21 +157,6 @@ export class WorkerPool implements PassExecutor {
   /** Worker `rank`'s weights and Adam state. */
   replicaState(rank: number): Promise<ReplicaState> {
     return this.submit({kind: "replica-state"}, [], rank) as Promise<ReplicaState>;
-  }
-
-  /** Worker `rank` leaves the trainer (frees its Adam state). */
-  stopReplica(rank: number): Promise<void> {
-    return this.submit({kind: "replica-stop"}, [], rank) as Promise<unknown> as Promise<void>;
-  }
-
-  /** Every worker adopts these weights (`model.weights` order); resolves when all have. */
-  async broadcastWeights(weights: readonly Float32Array[]): Promise<void> {
-    await Promise.all(
-      this.workers.map((worker) => {
-        const copies = weights.map((w) => Float32Array.from(w));
-        return this.submit({kind: "set-weights", weights: copies}, transferablesOf(copies), worker.index);
-      })
-    );
   }
 
   /** Stops every worker; calls still waiting or running reject. Safe to call twice. */

@@ -22,12 +22,9 @@ export type WorkerRequest =
   | {id: number; kind: "score"; pixels: Float32Array; count: number; classIndex: number; mode: ScoreMode}
   | {id: number; kind: "probe"; pixels: Float32Array; count: number; request: ProbeBatchRequest}
   | {id: number; kind: "explain"; method: string; image: RgbImage; options: Record<string, unknown>}
-  | {id: number; kind: "gradients"; shard: TrainingShard}
-  | {id: number; kind: "set-weights"; weights: Float32Array[]}
   | {id: number; kind: "replica-start"; setup: ReplicaSetup}
   | {id: number; kind: "replica-step"; step: ReplicaStep}
   | {id: number; kind: "replica-state"}
-  | {id: number; kind: "replica-stop"}
   | {id: number; kind: "memory"};
 
 /** A worker's part in data-parallel training with a shared-memory all-reduce (see replica.ts). */
@@ -72,18 +69,7 @@ export interface TrainingShard {
   classes: number;
 }
 
-export interface ShardGradients {
-  /** Mean cross-entropy over the shard. */
-  loss: number;
-  /** Correct top-1 predictions in the shard. */
-  correct: number;
-  /** ∂loss/∂w for every trainable weight, in `model.trainableWeights` order. */
-  gradients: Float32Array[];
-  /** Every non-trainable weight after the pass (batch-norm moving statistics), in `model.nonTrainableWeights` order. */
-  state: Float32Array[];
-}
-
-export type WorkerResult = number | Float32Array | ProbeBatchResult | Explanation | ShardGradients | ReplicaStepResult | ReplicaState | null;
+export type WorkerResult = number | Float32Array | ProbeBatchResult | Explanation | ReplicaStepResult | ReplicaState | null;
 
 export type WorkerReply =
   | {kind: "ready"; backend: string; model: string}

@@ -12,7 +12,6 @@ import type {Explanation} from "../../src/lib/methods/types.js";
 import {selectNodeBackend} from "../backend.js";
 import {modelFromPayload} from "./model-transfer.js";
 import {TrainingReplica} from "./replica.js";
-import {setModelWeights, shardGradients} from "./shard-gradients.js";
 import type {WorkerReply, WorkerRequest, WorkerResult, WorkerSetup} from "./protocol.js";
 import {transferablesOf} from "./transfer.js";
 
@@ -43,21 +42,12 @@ async function handle(model: ExplainableModel, request: WorkerRequest): Promise<
       return replicaOf().step(request.step);
     case "replica-state":
       return replicaOf().state();
-    case "replica-stop":
-      replica?.dispose();
-      replica = null;
-      return null;
     case "score":
       return scoreBatchOn(model, request.pixels, request.count, request.classIndex, request.mode);
     case "probe":
       return probeBatchOn(model, request.pixels, request.count, request.request);
     case "explain":
       return getMethod(request.method).explain(model, request.image, request.options);
-    case "gradients":
-      return shardGradients(layersModelOf(model), request.shard);
-    case "set-weights":
-      setModelWeights(layersModelOf(model), request.weights);
-      return null;
   }
 }
 
@@ -69,7 +59,6 @@ function layersModelOf(model: ExplainableModel): tf.LayersModel {
 function resultBuffers(result: WorkerResult): ArrayBuffer[] {
   if (result === null || typeof result === "number") return [];
   if (result instanceof Float32Array) return transferablesOf([result]);
-  if ("state" in result) return transferablesOf([...result.gradients, ...result.state]);
   if ("optimizer" in result) return transferablesOf([...result.weights, ...result.optimizer.moments]);
   if ("correct" in result) return [];
   if ("gradients" in result) return transferablesOf([result.scores, ...result.activations, ...result.gradients]);
