@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import {beforeAll, describe, expect, it} from "vitest";
+import {afterEach, beforeAll, describe, expect, it, vi} from "vitest";
 import {resizeBilinearArray} from "../src/lib/maps/resize.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {rise, type RiseOptions} from "../src/lib/methods/rise.js";
@@ -7,7 +7,7 @@ import {drawRiseMask, riseMaskSource, type RiseMaskDraw, type RiseMaskSettings} 
 import {scoreCam} from "../src/lib/methods/scorecam.js";
 import {inProcessExecutor, type PassExecutor} from "../src/lib/methods/executor.js";
 import {maskedImages} from "../src/lib/methods/masking.js";
-import {WorkTracker} from "../src/lib/methods/progress.js";
+import {WorkTracker, yieldToEventLoop} from "../src/lib/methods/progress.js";
 import {scoreMasks, type MaskSource} from "../src/lib/methods/scoring.js";
 import {seededRandom} from "../src/lib/random.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
@@ -55,6 +55,36 @@ function linearCase(image = testImage(4, 4, 42)) {
   };
   return {model, image, A, probability};
 }
+
+/** Yields until a timer set before them has fired; false if it never does within `limit` yields. */
+async function timerRunsBetween(yieldOnce: () => Promise<void>, limit = 5000): Promise<boolean> {
+  let fired = false;
+  setTimeout(() => (fired = true), 0);
+  for (let i = 0; i < limit && !fired; i++) await yieldOnce();
+  return fired;
+}
+
+describe("yielding between batches", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.resetModules();
+  });
+
+  it("lets timers (e.g. a page's abort) run between batches, in Node", async () => {
+    expect(await timerRunsBetween(yieldToEventLoop)).toBe(true);
+  });
+
+  it("does the same through a MessageChannel where there is no setImmediate (browsers)", async () => {
+    vi.stubGlobal("setImmediate", undefined);
+    vi.resetModules();
+    const browserLike = await import("../src/lib/methods/progress.js");
+    expect(await timerRunsBetween(browserLike.yieldToEventLoop)).toBe(true);
+    // Many yields at once resolve, each in its own turn.
+    const order: number[] = [];
+    await Promise.all([0, 1, 2].map((i) => browserLike.yieldToEventLoop().then(() => order.push(i))));
+    expect(order).toEqual([0, 1, 2]);
+  });
+});
 
 describe("RISE masks", () => {
   const settings: RiseMaskSettings = {grid: 3, keep: 0.4, height: 10, width: 13};
