@@ -6,7 +6,7 @@ import {resizeBilinearArray} from "../src/lib/maps/resize.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {adaSise} from "../src/lib/methods/adasise.js";
 import {inProcessExecutor, type PassExecutor} from "../src/lib/methods/executor.js";
-import {channelMasks, coverageWeights, weightedMaskSum} from "../src/lib/methods/masking.js";
+import {channelMasks, coverageWeights, layeredChannelMaskSource, weightedMaskSum, weightedMaskSums} from "../src/lib/methods/masking.js";
 import {adaptiveSelection, capByGradient, thresholdSelection} from "../src/lib/methods/selection.js";
 import {sise, type SiseFusionReport, type SiseLayerReport, type SiseOptions} from "../src/lib/methods/sise.js";
 import type {Explanation} from "../src/lib/methods/types.js";
@@ -116,6 +116,32 @@ describe("steps 3 and 5: masks and coverage normalisation", () => {
     const s = Array.from(await sum.data());
     [0.8, 0.2, 0.2, 0.1].forEach((v, i) => expect(s[i]).toBeCloseTo(v, 6));
     tf.dispose([masks, scores, weights, sum]);
+  });
+
+  it("one product gives each part of a batch its own weighted sum", async () => {
+    const masks = tf.tensor4d([1, 0, 0, 0, 0, 1, 1, 0.5, 0, 0.25, 0, 1], [3, 2, 2, 1]);
+    const weights = tf.tensor1d([2, 3, -1]);
+    const [first, rest, all] = weightedMaskSums(masks, weights, [[0, 1], [1, 3], [0, 3]]);
+    // by hand: part 0 = 2·m0; part 1 = 3·m1 − m2; part 2 = both.
+    expect(Array.from(await first!.data())).toEqual([2, 0, 0, 0]);
+    const r = Array.from(await rest!.data());
+    [0, 2.75, 3, 0.5].forEach((v, i) => expect(r[i]).toBeCloseTo(v, 6));
+    const a = Array.from(await all!.data());
+    [2, 2.75, 3, 0.5].forEach((v, i) => expect(a[i]).toBeCloseTo(v, 6));
+    tf.dispose([masks, weights, first!, rest!, all!]);
+  });
+
+  it("a layered mask source's batches equal each layer's own masks, across layer ends", async () => {
+    const random = seededRandom(5);
+    const shallow = tf.tensor4d(Array.from({length: 4 * 4 * 3}, () => random.next()), [1, 4, 4, 3]);
+    const deep = tf.tensor4d(Array.from({length: 2 * 2 * 5}, () => random.next()), [1, 2, 2, 5]);
+    const source = layeredChannelMaskSource([{activations: shallow, channels: [2, 0]}, {activations: deep, channels: [4, 1, 3]}], 6, 6);
+    expect(source.segments).toEqual([2, 3]);
+    const batch = source.make(1, 3); // shallow channel 0, deep channels 4 and 1
+    const expected = tf.concat([channelMasks(shallow, [0], 6, 6), channelMasks(deep, [4, 1], 6, 6)]);
+    const got = Array.from(await batch.data());
+    Array.from(await expected.data()).forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
+    tf.dispose([shallow, deep, batch, expected]);
   });
 });
 

@@ -15,16 +15,20 @@ export function minmaxPerMask(masks: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** m_k = minmax(Up(A_k)) for the given channels of one image's activations [1, h, w, K] → [b, H, W, 1]. */
-export function channelMasks(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): tf.Tensor4D {
+/** Up(A_k) for the given channels of one image's activations [1, h, w, K] → [b, H, W, 1], not normalised. */
+function upsampledChannels(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [, h, w] = activations.shape;
     // Channels first, then gather whole maps: gathering along the last axis is slow on wasm.
     const planes = tf.transpose(activations, [3, 1, 2, 0]); // [K, h, w, 1]
     const maps = tf.gather(planes, tf.tensor1d(channels as number[], "int32"), 0) as tf.Tensor4D; // [b, h, w, 1]
-    const upsampled = h === height && w === width ? maps : tf.image.resizeBilinear(maps, [height, width], false, true);
-    return minmaxPerMask(upsampled);
+    return h === height && w === width ? maps : tf.image.resizeBilinear(maps, [height, width], false, true);
   });
+}
+
+/** m_k = minmax(Up(A_k)) for the given channels of one image's activations [1, h, w, K] → [b, H, W, 1]. */
+export function channelMasks(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): tf.Tensor4D {
+  return tf.tidy(() => minmaxPerMask(upsampledChannels(activations, channels, height, width)));
 }
 
 /** Mask source over `channels` of a layer's activations [1, h, w, K]; the caller keeps `activations` alive. */
@@ -53,10 +57,11 @@ export function layeredChannelMaskSource(
         for (const {activations, channels} of layers) {
           const from = Math.max(start, first);
           const to = Math.min(start + size, first + channels.length);
-          if (from < to) parts.push(channelMasks(activations, channels.slice(from - first, to - first), height, width));
+          if (from < to) parts.push(upsampledChannels(activations, channels.slice(from - first, to - first), height, width));
           first += channels.length;
         }
-        return parts.length === 1 ? parts[0]! : (tf.concat(parts) as tf.Tensor4D);
+        // minmax is per mask, so one normalisation serves the whole batch (fewer ops than one per layer).
+        return minmaxPerMask(parts.length === 1 ? parts[0]! : (tf.concat(parts) as tf.Tensor4D));
       })
   };
 }
@@ -108,9 +113,25 @@ export function coverageWeights(scores: tf.Tensor1D, masks: tf.Tensor4D): tf.Ten
  * which for the masks would cost more than the product itself. Same sums, term for term.
  */
 export function weightedMaskSum(masks: tf.Tensor4D, weights: tf.Tensor1D): tf.Tensor2D {
+  return weightedMaskSums(masks, weights, [[0, masks.shape[0]]])[0]!;
+}
+
+/**
+ * Σ_{k∈part} weight_k·m_k for several consecutive parts [from, to) of a batch of masks, as one
+ * product with a block-diagonal weight matrix [b, parts] (zeros outside each part's rows; adding
+ * exact zeros leaves each part's sum as its own product would give it) → one [H, W] per part.
+ */
+export function weightedMaskSums(masks: tf.Tensor4D, weights: tf.Tensor1D, parts: readonly (readonly [number, number])[]): tf.Tensor2D[] {
   return tf.tidy(() => {
     const [b, height, width] = masks.shape;
     const pixelsByMask = tf.transpose(masks.reshape([b, height * width])); // [H·W, b]
-    return tf.matMul(pixelsByMask, weights.reshape([b, 1])).reshape([height, width]) as tf.Tensor2D;
+    const inPart = new Float32Array(b * parts.length);
+    parts.forEach(([from, to], p) => {
+      for (let k = from; k < to; k++) inPart[k * parts.length + p] = 1;
+    });
+    const blockWeights = tf.mul(weights.reshape([b, 1]), tf.tensor2d(inPart, [b, parts.length]));
+    const sums = tf.matMul(pixelsByMask, blockWeights); // [H·W, parts]
+    if (parts.length === 1) return [sums.reshape([height, width]) as tf.Tensor2D];
+    return tf.unstack(tf.transpose(sums)).map((sum) => sum.reshape([height, width]) as tf.Tensor2D);
   });
 }

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
 import type {ScoreMode} from "../model/score.js";
 import {runInOrder, type PassExecutor} from "./executor.js";
-import {maskedImages, weightedMaskSum} from "./masking.js";
+import {maskedImages, weightedMaskSums} from "./masking.js";
 import {assertFinite} from "./pipeline.js";
 import {yieldToEventLoop, type WorkTracker} from "./progress.js";
 
@@ -147,12 +147,11 @@ class SegmentSums {
 
   /** The batch's contribution to each segment it overlaps (call inside a tidy). */
   partials(start: number, masks: tf.Tensor4D, weights: tf.Tensor1D): tf.Tensor2D[] {
-    const size = masks.shape[0];
-    return this.pieces(start, size).map(([, from, to]) => {
-      if (from === 0 && to === size) return weightedMaskSum(masks, weights);
-      const [, height, width] = masks.shape;
-      return weightedMaskSum(masks.slice([from, 0, 0, 0], [to - from, height, width, 1]), weights.slice(from, to - from));
-    });
+    return weightedMaskSums(
+      masks,
+      weights,
+      this.pieces(start, masks.shape[0]).map(([, from, to]) => [from, to] as const)
+    );
   }
 
   /** Adds `partials(start, …)` of a batch of `size` masks to the running sums (takes ownership). */
