@@ -127,7 +127,7 @@ describe("mask scoring", () => {
     score: "softmax" as const,
     batchSize: 3,
     work: new WorkTracker(7),
-    weight: (scores: tf.Tensor1D) => scores,
+    weighting: "score" as const,
     segments: [2, 0, 5],
     ...(executor ? {executor} : {})
   });

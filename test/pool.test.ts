@@ -50,13 +50,20 @@ const cases: [string, Method<any>, CommonOptions & Record<string, unknown>][] = 
   ["Integrated Grad-CAM, integrated weights", integratedGradCam, {steps: 7, batchSize: 3, variant: "integrated-weights"}]
 ];
 
-/** The pool, counting the batches sent through it (to be sure the executor path ran). */
-function counted(executor: PassExecutor): PassExecutor & {batches: number} {
+/**
+ * The pool, counting the batches sent through it (to be sure the executor path ran); with
+ * `recipes: false` it offers no scoreMaskRecipe, so masks are made in this thread.
+ */
+function counted(executor: WorkerPool, recipes = true): PassExecutor & {batches: number; recipes: number} {
   const wrapper = {
     batches: 0,
+    recipes: 0,
     concurrency: executor.concurrency,
     scoreBatch: (...args: Parameters<PassExecutor["scoreBatch"]>) => (wrapper.batches++, executor.scoreBatch(...args)),
-    probeBatch: (...args: Parameters<PassExecutor["probeBatch"]>) => (wrapper.batches++, executor.probeBatch(...args))
+    probeBatch: (...args: Parameters<PassExecutor["probeBatch"]>) => (wrapper.batches++, executor.probeBatch(...args)),
+    ...(recipes
+      ? {scoreMaskRecipe: (...args: Parameters<WorkerPool["scoreMaskRecipe"]>) => (wrapper.batches++, wrapper.recipes++, executor.scoreMaskRecipe(...args))}
+      : {})
   };
   return wrapper;
 }
@@ -75,9 +82,14 @@ describe("executor: the pool gives the single-worker map bit for bit", () => {
     const executor = counted(pool);
     const pooled = await method.explain(model, image, {...options, executor});
     expect(executor.batches).toBeGreaterThan(1);
+    const masksHere = counted(pool, false);
+    const pooledMasksHere = await method.explain(model, image, {...options, executor: masksHere});
+    expect(masksHere.batches).toBe(executor.batches);
+    if (method !== integratedGradCam) expect(executor.recipes).toBe(executor.batches); // masks made in the workers
     const inProcess = await method.explain(model, image, {...options, executor: inProcessExecutor(model)});
     expect(reference.map.data.some((v) => v > 0)).toBe(true);
     expectSameExplanation(pooled, reference);
+    expectSameExplanation(pooledMasksHere, reference);
     expectSameExplanation(inProcess, reference);
     expect(pooled.options).not.toHaveProperty("executor");
     if (method === rise) expect(pooled.intermediates!.scores).toEqual(reference.intermediates!.scores);
@@ -174,8 +186,11 @@ describe("errors", () => {
   });
 
   it("a method run through a failing executor rejects", async () => {
-    const failing = {...inProcessExecutor(model), concurrency: 2, scoreBatch: () => Promise.reject(new Error("worker died"))};
+    const died = () => Promise.reject(new Error("worker died"));
+    const failing = {...inProcessExecutor(model), concurrency: 2, scoreBatch: died, scoreMaskRecipe: died};
     await expect(rise.explain(model, image, {masks: 50, batchSize: 10, executor: failing})).rejects.toThrow("worker died");
+    const {scoreMaskRecipe: _recipes, ...withoutRecipes} = failing;
+    await expect(rise.explain(model, image, {masks: 50, batchSize: 10, executor: withoutRecipes})).rejects.toThrow("worker died");
   });
 
   it("a model a worker cannot open fails the pool's start", async () => {

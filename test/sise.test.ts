@@ -278,7 +278,10 @@ describe("SISE end to end", () => {
   it("scores every layer's masks as one stream in full batches; each layer's report equals that layer sampled alone", async () => {
     const sizes: number[] = [];
     const inProcess = inProcessExecutor(model);
-    const counting: PassExecutor = {...inProcess, scoreBatch: (pixels, count, ...rest) => (sizes.push(count), inProcess.scoreBatch(pixels, count, ...rest))};
+    const counting: PassExecutor = {
+      ...inProcess,
+      scoreMaskRecipe: (request) => inProcess.scoreMaskRecipe!(request).then((result) => (sizes.push(result.scores.length), result))
+    };
     const whole = await sise.explain(model, image, {classIndex: 2, batchSize: 5, executor: counting});
     const inter = intermediatesOf(whole);
     expect(inter.layers.filter((l) => !l.skipped).length).toBeGreaterThan(1);

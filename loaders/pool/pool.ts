@@ -9,6 +9,7 @@ import type {Worker} from "node:worker_threads";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import type {ScoreMode} from "../../src/lib/model/score.js";
 import type {PassExecutor, ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/methods/executor.js";
+import type {MaskRecipeRequest, MaskRecipeResult} from "../../src/lib/methods/mask-recipes.js";
 import type {Explanation, RgbImage} from "../../src/lib/methods/types.js";
 import {modelPayload} from "./model-transfer.js";
 import type {
@@ -128,6 +129,12 @@ export class WorkerPool implements PassExecutor {
     const owned = ownedCopy(pixels);
     const plain = {layers: [...request.layers], classIndex: request.classIndex, score: request.score};
     return this.submit({kind: "probe", pixels: owned, count, request: plain}, transferablesOf([owned])) as Promise<ProbeBatchResult>;
+  }
+
+  scoreMaskRecipe(request: MaskRecipeRequest): Promise<MaskRecipeResult> {
+    // The image goes to every batch (copied, not moved); the recipe's planes belong to this batch alone.
+    const planes = request.recipe.kind === "channels" ? request.recipe.parts.map((p) => p.planes) : [];
+    return this.submit({kind: "score-masks", request}, transferablesOf(planes)) as Promise<MaskRecipeResult>;
   }
 
   /** Explains one image in a worker with the method's in-process code (whole images in parallel). */

@@ -2,6 +2,7 @@
 import type {ModelMeta} from "../../src/lib/model/adapter.js";
 import type {ScoreMode} from "../../src/lib/model/score.js";
 import type {ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/methods/executor.js";
+import type {MaskRecipeRequest, MaskRecipeResult} from "../../src/lib/methods/mask-recipes.js";
 import type {Explanation, RgbImage} from "../../src/lib/methods/types.js";
 import type {AdamState} from "./adam-state.js";
 
@@ -21,6 +22,7 @@ export interface WorkerSetup {
 export type WorkerRequest =
   | {id: number; kind: "score"; pixels: Float32Array; count: number; classIndex: number; mode: ScoreMode}
   | {id: number; kind: "probe"; pixels: Float32Array; count: number; request: ProbeBatchRequest}
+  | {id: number; kind: "score-masks"; request: MaskRecipeRequest}
   | {id: number; kind: "explain"; method: string; image: RgbImage; options: Record<string, unknown>}
   | {id: number; kind: "replica-start"; setup: ReplicaSetup}
   | {id: number; kind: "replica-step"; step: ReplicaStep}
@@ -69,7 +71,7 @@ export interface TrainingShard {
   classes: number;
 }
 
-export type WorkerResult = number | Float32Array | ProbeBatchResult | Explanation | ReplicaStepResult | ReplicaState | null;
+export type WorkerResult = number | Float32Array | ProbeBatchResult | MaskRecipeResult | Explanation | ReplicaStepResult | ReplicaState | null;
 
 export type WorkerReply =
   | {kind: "ready"; backend: string; model: string}

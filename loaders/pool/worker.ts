@@ -7,6 +7,7 @@ import {parentPort, workerData} from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {probeBatchOn, scoreBatchOn} from "../../src/lib/methods/executor.js";
+import {scoreMaskRecipe} from "../../src/lib/methods/mask-recipes.js";
 import {getMethod} from "../../src/lib/methods/registry.js";
 import type {Explanation} from "../../src/lib/methods/types.js";
 import {selectNodeBackend} from "../backend.js";
@@ -46,6 +47,8 @@ async function handle(model: ExplainableModel, request: WorkerRequest): Promise<
       return scoreBatchOn(model, request.pixels, request.count, request.classIndex, request.mode);
     case "probe":
       return probeBatchOn(model, request.pixels, request.count, request.request);
+    case "score-masks":
+      return scoreMaskRecipe(model, request.request);
     case "explain":
       return getMethod(request.method).explain(model, request.image, request.options);
   }
@@ -62,6 +65,7 @@ function resultBuffers(result: WorkerResult): ArrayBuffer[] {
   if ("optimizer" in result) return transferablesOf([...result.weights, ...result.optimizer.moments]);
   if ("correct" in result) return [];
   if ("gradients" in result) return transferablesOf([result.scores, ...result.activations, ...result.gradients]);
+  if ("sums" in result) return transferablesOf([result.scores, ...result.sums]);
   return transferablesOf([(result as Explanation).map.data]);
 }
 

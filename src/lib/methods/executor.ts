@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
 import type {ScoreMode} from "../model/score.js";
+import {scoreMaskRecipe, type MaskRecipeRequest, type MaskRecipeResult} from "./mask-recipes.js";
 
 export interface ProbeBatchRequest {
   layers: readonly string[];
@@ -35,6 +36,11 @@ export interface PassExecutor {
   scoreBatch(pixels: Float32Array, count: number, classIndex: number, mode: ScoreMode): Promise<Float32Array>;
   /** One forward + backward pass: activations and gradients of the class score at `layers`. */
   probeBatch(pixels: Float32Array, count: number, request: ProbeBatchRequest): Promise<ProbeBatchResult>;
+  /**
+   * Optional: makes a batch of masks from its recipe, scores the masked images and sums the
+   * weighted masks, all on the executor's side (mask-recipes.ts `scoreMaskRecipe`).
+   */
+  scoreMaskRecipe?(request: MaskRecipeRequest): Promise<MaskRecipeResult>;
 }
 
 function pixelTensor(model: ExplainableModel, pixels: Float32Array, count: number): tf.Tensor4D {
@@ -84,7 +90,8 @@ export function inProcessExecutor(model: ExplainableModel): PassExecutor {
   return {
     concurrency: 1,
     scoreBatch: (pixels, count, classIndex, mode) => scoreBatchOn(model, pixels, count, classIndex, mode),
-    probeBatch: (pixels, count, request) => probeBatchOn(model, pixels, count, request)
+    probeBatch: (pixels, count, request) => probeBatchOn(model, pixels, count, request),
+    scoreMaskRecipe: (request) => scoreMaskRecipe(model, request)
   };
 }
 

@@ -15,15 +15,29 @@ export function minmaxPerMask(masks: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
+/** Up(maps) for maps [b, h, w, 1] → [b, H, W, 1] (bilinear, half-pixel centres), not normalised. */
+export function upsampledPlanes(maps: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+  const [, h, w] = maps.shape;
+  return h === height && w === width ? maps : tf.image.resizeBilinear(maps, [height, width], false, true);
+}
+
 /** Up(A_k) for the given channels of one image's activations [1, h, w, K] → [b, H, W, 1], not normalised. */
 function upsampledChannels(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): tf.Tensor4D {
   return tf.tidy(() => {
-    const [, h, w] = activations.shape;
     // Channels first, then gather whole maps: gathering along the last axis is slow on wasm.
     const planes = tf.transpose(activations, [3, 1, 2, 0]); // [K, h, w, 1]
-    const maps = tf.gather(planes, tf.tensor1d(channels as number[], "int32"), 0) as tf.Tensor4D; // [b, h, w, 1]
-    return h === height && w === width ? maps : tf.image.resizeBilinear(maps, [height, width], false, true);
+    return upsampledPlanes(tf.gather(planes, tf.tensor1d(channels as number[], "int32"), 0) as tf.Tensor4D, height, width);
   });
+}
+
+/** The maps of `channels` from activations [1, h, w, K] read back as [h, w, K] values, one plane after another. */
+function gatherPlanes(values: Float32Array, channels: readonly number[], h: number, w: number, k: number): Float32Array {
+  const planes = new Float32Array(channels.length * h * w);
+  channels.forEach((channel, n) => {
+    const offset = n * h * w;
+    for (let p = 0; p < h * w; p++) planes[offset + p] = values[p * k + channel]!;
+  });
+  return planes;
 }
 
 /** m_k = minmax(Up(A_k)) for the given channels of one image's activations [1, h, w, K] → [b, H, W, 1]. */
@@ -47,22 +61,38 @@ export function layeredChannelMaskSource(
   width: number
 ): MaskSource & {segments: number[]} {
   const segments = layers.map((l) => l.channels.length);
+  /** Each layer's channels within masks start..start+size−1. */
+  const pieces = (start: number, size: number) => {
+    const found: {layer: number; channels: readonly number[]}[] = [];
+    let first = 0; // index of the layer's first mask in the stream
+    layers.forEach(({channels}, layer) => {
+      const from = Math.max(start, first);
+      const to = Math.min(start + size, first + channels.length);
+      if (from < to) found.push({layer, channels: channels.slice(from - first, to - first)});
+      first += channels.length;
+    });
+    return found;
+  };
+  const values: (Float32Array | undefined)[] = []; // activations read back once, for recipes
   return {
     count: segments.reduce((a, b) => a + b, 0),
     segments,
     make: (start, size) =>
       tf.tidy(() => {
-        const parts: tf.Tensor4D[] = [];
-        let first = 0; // index of the layer's first mask in the stream
-        for (const {activations, channels} of layers) {
-          const from = Math.max(start, first);
-          const to = Math.min(start + size, first + channels.length);
-          if (from < to) parts.push(upsampledChannels(activations, channels.slice(from - first, to - first), height, width));
-          first += channels.length;
-        }
+        const parts = pieces(start, size).map(({layer, channels}) => upsampledChannels(layers[layer]!.activations, channels, height, width));
         // minmax is per mask, so one normalisation serves the whole batch (fewer ops than one per layer).
         return minmaxPerMask(parts.length === 1 ? parts[0]! : (tf.concat(parts) as tf.Tensor4D));
+      }),
+    recipe: (start, size) => ({
+      kind: "channels",
+      height,
+      width,
+      parts: pieces(start, size).map(({layer, channels}) => {
+        const [, h, w, k] = layers[layer]!.activations.shape;
+        values[layer] ??= layers[layer]!.activations.dataSync() as Float32Array;
+        return {planes: gatherPlanes(values[layer]!, channels, h, w, k), count: channels.length, h, w};
       })
+    })
   };
 }
 

@@ -118,12 +118,14 @@ export function riseMasksFromDraws(draws: readonly RiseMaskDraw[], settings: Ris
 export function riseMaskSource(count: number, settings: RiseMaskSettings, seed: number): MaskSource {
   const random = seededRandom(seed);
   let made = 0;
+  const draw = (start: number, size: number): RiseMaskDraw[] => {
+    if (start !== made) throw new Error(`RISE masks are drawn in order: asked for ${start}, next is ${made}`);
+    made += size;
+    return Array.from({length: size}, () => drawRiseMask(random, settings));
+  };
   return {
     count,
-    make(start, size) {
-      if (start !== made) throw new Error(`RISE masks are drawn in order: asked for ${start}, next is ${made}`);
-      made += size;
-      return riseMasksFromDraws(Array.from({length: size}, () => drawRiseMask(random, settings)), settings);
-    }
+    make: (start, size) => riseMasksFromDraws(draw(start, size), settings),
+    recipe: (start, size) => ({kind: "rise", settings: {...settings}, draws: draw(start, size)})
   };
 }

@@ -45,7 +45,7 @@ export const rise: Method<RiseOptions> = {
         score: scoreMode,
         batchSize,
         work,
-        weight: (scores) => scores,
+        weighting: "score",
         executor: options.executor
       });
       saliency = scored.weightedSums[0]!;

@@ -9,6 +9,7 @@ import type {ExplainableModel} from "../model/adapter.js";
 import type {ScoreMode} from "../model/score.js";
 import {runInOrder, type PassExecutor} from "./executor.js";
 import {maskedImages, weightedMaskSums} from "./masking.js";
+import {maskWeights, type MaskRecipe, type MaskWeighting} from "./mask-recipes.js";
 import {assertFinite} from "./pipeline.js";
 import {yieldToEventLoop, type WorkTracker} from "./progress.js";
 
@@ -17,6 +18,11 @@ export interface MaskSource {
   count: number;
   /** Masks start..start+size−1 as [size, H, W, 1] (0..1) at the model's input size; called in order. */
   make(start: number, size: number): tf.Tensor4D;
+  /**
+   * The same masks as data an executor can make them from (mask-recipes.ts); called in order,
+   * instead of `make` (a run uses one or the other). Without it, masks are made in this thread.
+   */
+  recipe?(start: number, size: number): MaskRecipe;
 }
 
 export interface MaskScoring {
@@ -24,8 +30,8 @@ export interface MaskScoring {
   score: ScoreMode;
   batchSize: number;
   work: WorkTracker;
-  /** Per-mask weights [b] from the batch's scores and masks; when given, Σ_k weight_k·m_k is returned. */
-  weight?: (scores: tf.Tensor1D, masks: tf.Tensor4D) => tf.Tensor1D;
+  /** Per-mask weights from the batch's scores (and masks); when given, Σ_k weight_k·m_k is returned. */
+  weighting?: MaskWeighting;
   /** Mask counts of consecutive parts of the stream, one weighted sum each; default: one part. */
   segments?: readonly number[];
   /** Runs the forward passes (several batches at once); default: `model` in this thread. */
@@ -35,7 +41,7 @@ export interface MaskScoring {
 export interface MaskScores {
   /** s_k for every mask, in source order. */
   scores: Float32Array;
-  /** Σ_k weight_k·m_k [H, W] per segment (caller disposes; zeros for an empty segment), or [] without `weight`. */
+  /** Σ_k weight_k·m_k [H, W] per segment (caller disposes; zeros for an empty segment), or [] without `weighting`. */
   weightedSums: tf.Tensor2D[];
 }
 
@@ -51,23 +57,23 @@ export async function scoreMasks(
     const scores = scoring.executor
       ? await scoreWithExecutor(scoring.executor, pixels, source, scoring, sums)
       : await scoreInThread(model, pixels, source, scoring, sums);
-    return {scores, weightedSums: scoring.weight ? sums.take(pixels.shape[1], pixels.shape[2]) : []};
+    return {scores, weightedSums: scoring.weighting ? sums.take(pixels.shape[1], pixels.shape[2]) : []};
   } finally {
     sums.dispose();
   }
 }
 
 async function scoreInThread(model: ExplainableModel, pixels: tf.Tensor4D, source: MaskSource, scoring: MaskScoring, sums: SegmentSums): Promise<Float32Array> {
-  const {classIndex, score, batchSize, work, weight} = scoring;
+  const {classIndex, score, batchSize, work, weighting} = scoring;
   const scores = new Float32Array(source.count);
   for (let start = 0; start < source.count; start += batchSize) {
     const size = Math.min(batchSize, source.count - start);
     const [batchScores, ...partials] = tf.tidy(() => {
       const masks = source.make(start, size);
       const s = model.scores(maskedImages(pixels, masks), classIndex, score);
-      return weight ? [s, ...sums.partials(start, masks, weight(s, masks))] : [s];
+      return weighting ? [s, ...weightedMaskSums(masks, maskWeights(weighting, s, masks), sums.parts(start, size))] : [s];
     });
-    if (weight) sums.add(start, size, partials as tf.Tensor2D[]);
+    if (weighting) sums.add(start, size, partials as tf.Tensor2D[]);
     const values = await batchScores!.data();
     batchScores!.dispose();
     assertFinite(values, "class score");
@@ -79,42 +85,57 @@ async function scoreInThread(model: ExplainableModel, pixels: tf.Tensor4D, sourc
 }
 
 /**
- * scoreMasks through an executor: masks are made here in order, masked images go out with up to
- * `executor.concurrency` batches in flight, and scores and the weighted sums are taken in source
- * order, so the result equals the sequential run's bit for bit.
+ * scoreMasks through an executor, with up to `executor.concurrency` batches in flight; scores and
+ * the weighted sums are taken in source order, so the result equals the sequential run's bit for
+ * bit. Where the executor and the source both can, a batch goes out as a recipe and the executor
+ * makes, scores and sums its masks (this thread only adds sums); otherwise masks are made here.
  */
 async function scoreWithExecutor(executor: PassExecutor, pixels: tf.Tensor4D, source: MaskSource, scoring: MaskScoring, sums: SegmentSums): Promise<Float32Array> {
-  const {classIndex, score, batchSize, work, weight} = scoring;
+  const {classIndex, score, batchSize, work, weighting} = scoring;
   const scores = new Float32Array(source.count);
-  await runInOrder({
+  const byRecipe = executor.scoreMaskRecipe && source.recipe ? {score: executor.scoreMaskRecipe.bind(executor), recipe: source.recipe.bind(source)} : null;
+  const image = byRecipe ? ((await pixels.data()) as Float32Array) : null;
+  type Batch = {start: number; values: Float32Array; masks: tf.Tensor4D | null; partials: Float32Array[]};
+  await runInOrder<Batch>({
     count: Math.ceil(source.count / batchSize),
     concurrency: executor.concurrency,
     start: async (batch) => {
       const start = batch * batchSize;
       const size = Math.min(batchSize, source.count - start);
+      if (byRecipe) {
+        const request = {pixels: image!, recipe: byRecipe.recipe(start, size), classIndex, score, weighting: weighting ?? null, parts: sums.parts(start, size)};
+        const result = await byRecipe.score(request);
+        return {start, values: result.scores, masks: null, partials: result.sums};
+      }
       const masks = source.make(start, size);
       try {
         const masked = maskedImages(pixels, masks);
         const values = (await masked.data()) as Float32Array;
         masked.dispose();
-        return {start, masks, values: await executor.scoreBatch(values, size, classIndex, score)};
+        return {start, masks, values: await executor.scoreBatch(values, size, classIndex, score), partials: []};
       } catch (error) {
         masks.dispose();
         throw error;
       }
     },
-    consume: async ({start, masks, values}) => {
+    consume: async ({start, masks, values, partials}) => {
       try {
         assertFinite(values, "class score");
-        if (weight) sums.add(start, values.length, tf.tidy(() => sums.partials(start, masks, weight(tf.tensor1d(values), masks))));
+        if (weighting) {
+          const [height, width] = [pixels.shape[1], pixels.shape[2]];
+          const taken = masks
+            ? tf.tidy(() => weightedMaskSums(masks, maskWeights(weighting, tf.tensor1d(values), masks), sums.parts(start, values.length)))
+            : partials.map((sum) => tf.tensor2d(sum, [height, width]));
+          sums.add(start, values.length, taken);
+        }
       } finally {
-        masks.dispose();
+        masks?.dispose();
       }
       scores.set(values, start);
       await yieldToEventLoop();
       work.advance(values.length);
     },
-    discard: ({masks}) => masks.dispose()
+    discard: ({masks}) => masks?.dispose()
   });
   return scores;
 }
@@ -145,16 +166,12 @@ class SegmentSums {
     return found;
   }
 
-  /** The batch's contribution to each segment it overlaps (call inside a tidy). */
-  partials(start: number, masks: tf.Tensor4D, weights: tf.Tensor1D): tf.Tensor2D[] {
-    return weightedMaskSums(
-      masks,
-      weights,
-      this.pieces(start, masks.shape[0]).map(([, from, to]) => [from, to] as const)
-    );
+  /** Parts [from, to) of masks start..start+size−1 that fall in one segment each, in order. */
+  parts(start: number, size: number): [number, number][] {
+    return this.pieces(start, size).map(([, from, to]) => [from, to]);
   }
 
-  /** Adds `partials(start, …)` of a batch of `size` masks to the running sums (takes ownership). */
+  /** Adds a batch's weighted sum over each of `parts(start, size)` to the running sums (takes ownership). */
   add(start: number, size: number, partials: tf.Tensor2D[]): void {
     this.pieces(start, size).forEach(([segment], i) => {
       const previous = this.sums[segment];

@@ -14,7 +14,7 @@ import {fuseLayerMaps, type GateMode} from "../maps/fusion.js";
 import {minmax} from "../maps/normalize.js";
 import {resizeBilinear} from "../maps/resize.js";
 import type {SaliencyMap} from "../maps/types.js";
-import {channelRanges, coverageWeights, layeredChannelMaskSource} from "./masking.js";
+import {channelRanges, layeredChannelMaskSource} from "./masking.js";
 import {batchSizeOption, checkChoiceOption, checkIntegerOption, checkNumberOption} from "./options.js";
 import {assertFinite, explanationRecord, imageToPixels, minmaxTensor, readMap, recordableOptions} from "./pipeline.js";
 import {AbortedError, WorkTracker} from "./progress.js";
@@ -134,7 +134,7 @@ export function defineSise(spec: {
           score: scoreMode,
           batchSize,
           work,
-          weight: coverageWeights,
+          weighting: "coverage",
           segments: source.segments,
           executor: options.executor
         });
