@@ -8,7 +8,7 @@ import {scoreCam} from "../src/lib/methods/scorecam.js";
 import {inProcessExecutor, type PassExecutor} from "../src/lib/methods/executor.js";
 import {maskedImages} from "../src/lib/methods/masking.js";
 import {WorkTracker, yieldToEventLoop} from "../src/lib/methods/progress.js";
-import {scoreMasks, type MaskSource} from "../src/lib/methods/scoring.js";
+import {maskBatches, scoreMasks, type MaskSource} from "../src/lib/methods/scoring.js";
 import {seededRandom} from "../src/lib/random.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
 import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
@@ -130,6 +130,19 @@ describe("mask scoring", () => {
     weighting: "score" as const,
     segments: [2, 0, 5],
     ...(executor ? {executor} : {})
+  });
+
+  it("plans batches of the batch size; an odd count of them ends in two halves of the last", () => {
+    const sizes = (count: number, batch: number) => maskBatches(count, batch).map((b) => b.size);
+    expect(sizes(176, 16)).toEqual([16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 8, 8]);
+    expect(sizes(64, 16)).toEqual([16, 16, 16, 16]);
+    expect(sizes(37, 16)).toEqual([16, 16, 3, 2]);
+    expect(sizes(5, 16)).toEqual([5]);
+    expect(sizes(3, 1)).toEqual([1, 1, 1]); // a batch of one cannot split
+    const plan = maskBatches(105, 10);
+    expect(plan.map((b) => b.start)).toEqual(plan.map((_, i) => plan.slice(0, i).reduce((n, b) => n + b.size, 0))); // contiguous
+    expect(plan.reduce((n, b) => n + b.size, 0)).toBe(105);
+    expect(plan.length % 2).toBe(0);
   });
 
   it("masks the image like tf.mul(pixels, masks)", async () => {

@@ -63,11 +63,27 @@ export async function scoreMasks(
   }
 }
 
+/**
+ * Batches of `batchSize` masks in stream order, except that an odd number of batches (more than
+ * one) ends in two halves of the last: spread over two workers, the last batch would otherwise
+ * run alone while the other worker waits. The plan depends on the counts only, so every executor
+ * (and the run in this thread) sums the same batches and gives the same bits.
+ */
+export function maskBatches(count: number, batchSize: number): {start: number; size: number}[] {
+  const batches: {start: number; size: number}[] = [];
+  for (let start = 0; start < count; start += batchSize) batches.push({start, size: Math.min(batchSize, count - start)});
+  const last = batches[batches.length - 1];
+  if (batches.length > 1 && batches.length % 2 === 1 && last!.size > 1) {
+    const first = Math.ceil(last!.size / 2);
+    batches.splice(-1, 1, {start: last!.start, size: first}, {start: last!.start + first, size: last!.size - first});
+  }
+  return batches;
+}
+
 async function scoreInThread(model: ExplainableModel, pixels: tf.Tensor4D, source: MaskSource, scoring: MaskScoring, sums: SegmentSums): Promise<Float32Array> {
-  const {classIndex, score, batchSize, work, weighting} = scoring;
+  const {classIndex, score, work, weighting} = scoring;
   const scores = new Float32Array(source.count);
-  for (let start = 0; start < source.count; start += batchSize) {
-    const size = Math.min(batchSize, source.count - start);
+  for (const {start, size} of maskBatches(source.count, scoring.batchSize)) {
     const [batchScores, ...partials] = tf.tidy(() => {
       const masks = source.make(start, size);
       const s = model.scores(maskedImages(pixels, masks), classIndex, score);
@@ -91,17 +107,17 @@ async function scoreInThread(model: ExplainableModel, pixels: tf.Tensor4D, sourc
  * makes, scores and sums its masks (this thread only adds sums); otherwise masks are made here.
  */
 async function scoreWithExecutor(executor: PassExecutor, pixels: tf.Tensor4D, source: MaskSource, scoring: MaskScoring, sums: SegmentSums): Promise<Float32Array> {
-  const {classIndex, score, batchSize, work, weighting} = scoring;
+  const {classIndex, score, work, weighting} = scoring;
   const scores = new Float32Array(source.count);
+  const batches = maskBatches(source.count, scoring.batchSize);
   const byRecipe = executor.scoreMaskRecipe && source.recipe ? {score: executor.scoreMaskRecipe.bind(executor), recipe: source.recipe.bind(source)} : null;
   const image = byRecipe ? ((await pixels.data()) as Float32Array) : null;
   type Batch = {start: number; values: Float32Array; masks: tf.Tensor4D | null; partials: Float32Array[]};
   await runInOrder<Batch>({
-    count: Math.ceil(source.count / batchSize),
+    count: batches.length,
     concurrency: executor.concurrency,
     start: async (batch) => {
-      const start = batch * batchSize;
-      const size = Math.min(batchSize, source.count - start);
+      const {start, size} = batches[batch]!;
       if (byRecipe) {
         const request = {pixels: image!, recipe: byRecipe.recipe(start, size), classIndex, score, weighting: weighting ?? null, parts: sums.parts(start, size)};
         const result = await byRecipe.score(request);
