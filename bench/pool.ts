@@ -8,7 +8,8 @@
 //   - "whole images": several images, each explained entirely inside one worker (images/s);
 //   - "train step" (unless --no-train): one data-parallel training step, the batch split over
 //     the workers, gradients all-reduced in shared memory, Adam in every worker (samples/s); see
-//     loaders/pool/data-parallel.ts.
+//     loaders/pool/data-parallel.ts; beside it the ceiling: N separate one-worker trainers on N
+//     parts of the batch at once, nothing shared (what the machine gives N threads right now).
 // The machine may be shared: each row shows the load average around it, and CPU time (all
 // threads of this process) against wall time, i.e. how many cores the run actually got.
 
@@ -20,7 +21,7 @@ import {median} from "../loaders/bench/aggregate.js";
 import {getDataset} from "../loaders/datasets/index.js";
 import {openModel} from "../loaders/model-files.js";
 import {buildVgg} from "../loaders/models/vgg.js";
-import {DataParallelTrainer} from "../loaders/pool/data-parallel.js";
+import {DataParallelTrainer, splitEvenly} from "../loaders/pool/data-parallel.js";
 import {samplesToBatch} from "../loaders/train/batch.js";
 import {explainImagesOnPool} from "../loaders/pool/explain-images.js";
 import {WorkerPool, type PoolModel} from "../loaders/pool/pool.js";
@@ -189,8 +190,15 @@ async function main(): Promise<void> {
       // Each trainer gets its own copy of the architecture (same seed): steps change the weights.
       const copy = () => buildVgg({classes: dataset.classes.length, seed: 2, inputSize: model.inputWidth});
       const trainers = [await DataParallelTrainer.create(copy(), {workers: 1}), await DataParallelTrainer.create(copy(), {workers})];
+      // The ceiling: N separate one-worker trainers, each stepping on its own part of the batch at
+      // the same time, with nothing shared. What they reach is what this machine gives N threads
+      // doing this work right now; the all-reduced step can only come close to it.
+      const separate = await Promise.all(Array.from({length: workers}, () => DataParallelTrainer.create(copy(), {workers: 1})));
+      trainers.push(...separate);
       try {
-        const samples = samplesToBatch(Array.from({length: batch}, (_, i) => dataset.sample(i, 77)));
+        const sampleList = Array.from({length: batch}, (_, i) => dataset.sample(i, 77));
+        const samples = samplesToBatch(sampleList);
+        const parts = splitEvenly(sampleList, workers).map((part) => samplesToBatch(part));
         rows.push(
           await compare(
             "train step, batch split over workers",
@@ -200,6 +208,17 @@ async function main(): Promise<void> {
           )
         );
         rows[rows.length - 1]!.note = `seeded VGG, batch ${batch}, Adam in every worker, gradients all-reduced in shared memory`;
+        rows.push(
+          await compare(
+            `train step ceiling: ${workers} separate 1-worker trainers, batch ${batch}/${workers} each, nothing shared`,
+            "samples/s",
+            {busy: () => trainers[0]!.busyMs(), run: async () => (await trainers[0]!.step(samples, dataset.classes.length)).samples},
+            {
+              busy: () => separate.flatMap((t) => t.busyMs()),
+              run: async () => (await Promise.all(separate.map((t, i) => t.step(parts[i]!, dataset.classes.length)))).reduce((n, r) => n + r.samples, 0)
+            }
+          )
+        );
       } finally {
         await Promise.all(trainers.map((t) => t.close()));
         trainers.forEach((t) => t.model.dispose());
