@@ -41,22 +41,18 @@ export class WorkTracker {
   }
 }
 
-type Resume = () => void;
-const immediate = (globalThis as {setImmediate?: (resume: Resume) => unknown}).setImmediate;
-let channel: {post: (resume: Resume) => void} | null = null;
+const immediate = (globalThis as {setImmediate?: (resume: () => void) => unknown}).setImmediate;
 
-/** One MessageChannel for every yield in a browser: each message is its own task, run in order. */
-function messageChannelYield(): {post: (resume: Resume) => void} {
-  const waiting: Resume[] = [];
-  const {port1, port2} = new MessageChannel();
-  port1.onmessage = () => waiting.shift()?.();
-  (port1 as {unref?: () => void}).unref?.(); // Node (tests): an open port must not keep the process alive
-  return {
-    post: (resume) => {
-      waiting.push(resume);
-      port2.postMessage(null);
-    }
-  };
+/** One message through a fresh MessageChannel: its own task, and no port left open afterwards. */
+function messageChannelTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    const {port1, port2} = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 /**
@@ -67,8 +63,6 @@ function messageChannelYield(): {post: (resume: Resume) => void} {
  */
 export function yieldToEventLoop(): Promise<void> {
   if (immediate) return new Promise((resolve) => immediate(resolve));
-  if (typeof MessageChannel === "undefined") return new Promise((resolve) => setTimeout(resolve, 0));
-  channel ??= messageChannelYield();
-  const posted = channel;
-  return new Promise((resolve) => posted.post(resolve));
+  if (typeof MessageChannel !== "undefined") return messageChannelTurn();
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
