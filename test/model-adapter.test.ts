@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
+import {preprocess} from "../src/lib/model/preprocessing.js";
 import {nestedModel, residualModel} from "./helpers/tiny-models.js";
 
 beforeAll(async () => {
@@ -136,6 +137,29 @@ describe("probe gradients", () => {
     expect(partial!.inputGradient).toBeUndefined();
     for (const [i, g] of partial!.gradients!.entries()) expect(await g.data()).toEqual(await full.gradients![i]!.data());
     tf.dispose([x, ...(Object.values(full).flat() as tf.Tensor[]), ...(Object.values(partial!).flat() as tf.Tensor[])]);
+  });
+
+  it("takes no weight gradients: the layers model's own input gradient, without Conv2DBackpropFilter", async () => {
+    const layers = residualModel();
+    const model = new ExplainableModel(layers);
+    const x = randomPixels(2, 16, 8);
+    const kernelsOf = async (run: () => tf.Tensor) => (await tf.profile(run)).kernels.map((k) => k.name);
+    let probe: ReturnType<typeof model.probe> | null = null;
+    const probeKernels = await kernelsOf(() => {
+      probe = model.probe(x, {layers: ["block1_out"], classIndex: 1, score: "softmax", inputGradient: true});
+      return probe.inputGradient!;
+    });
+    expect(probeKernels).toContain("Conv2DBackpropInput");
+    expect(probeKernels).not.toContain("Conv2DBackpropFilter");
+    // Reference: tfjs-layers' own apply, whose fused convolutions' gradients take the filter's too.
+    const layersKernels = await kernelsOf(() =>
+      tf.grad((p: tf.Tensor) => tf.sum(tf.slice(layers.apply(preprocess(p, model.meta.preprocessing)) as tf.Tensor, [0, 1], [-1, 1])))(x)
+    );
+    expect(layersKernels).toContain("Conv2DBackpropFilter");
+    const reference = tf.grad((p: tf.Tensor) => tf.sum(tf.slice(layers.apply(preprocess(p, model.meta.preprocessing)) as tf.Tensor, [0, 1], [-1, 1])))(x);
+    const [got, want] = [await probe!.inputGradient!.data(), await reference.data()];
+    want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
+    tf.dispose([x, reference, ...(Object.values(probe!).flat() as tf.Tensor[])]);
   });
 
   it("chooses the top class in-graph and leaks no tensors", async () => {

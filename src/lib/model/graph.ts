@@ -5,6 +5,7 @@
  * and nested models — which tfjs' own predict() does not expose.
  */
 import * as tf from "@tensorflow/tfjs";
+import {applyForInputGradients} from "./input-only-gradient.js";
 
 export interface GraphNode {
   /** Qualified layer name, unique in the flattened graph. */
@@ -145,7 +146,10 @@ export function runGraph(graph: LayerGraph, x: tf.Tensor, options: RunOptions = 
       if (options.logits && node === graph.output) {
         value = applyWithoutFinalActivation(node.layer, inputs, node.callArgs);
       } else {
-        value = node.layer.apply(inputs.length === 1 ? inputs[0]! : inputs, {...node.callArgs, training: false}) as tf.Tensor;
+        value =
+          inputs.length === 1
+            ? applyForInputGradients(node.layer, inputs[0]!, node.callArgs)
+            : (node.layer.apply(inputs, {...node.callArgs, training: false}) as tf.Tensor);
       }
     }
     const probe = options.add?.get(node.name);
