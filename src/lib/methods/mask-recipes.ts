@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
 import type {ScoreMode} from "../model/score.js";
-import {coverageWeights, maskedImages, minmaxPerMask, upsampledPlanes, weightedMaskSums} from "./masking.js";
+import {coverageWeights, maskedImages, masksFromMaps, weightedMaskSums} from "./masking.js";
 import {riseMasksFromDraws, type RiseMaskDraw, type RiseMaskSettings} from "./rise-masks.js";
 
 export type MaskRecipe =
@@ -29,10 +29,7 @@ export interface ChannelPlanes {
 /** Masks [b, H, W, 1] of a recipe, as its source's `make` would return them. */
 export function masksFromRecipe(recipe: MaskRecipe): tf.Tensor4D {
   if (recipe.kind === "rise") return riseMasksFromDraws(recipe.draws, recipe.settings);
-  return tf.tidy(() => {
-    const parts = recipe.parts.map(({planes, count, h, w}) => upsampledPlanes(tf.tensor4d(planes, [count, h, w, 1]), recipe.height, recipe.width));
-    return minmaxPerMask(parts.length === 1 ? parts[0]! : (tf.concat(parts) as tf.Tensor4D));
-  });
+  return tf.tidy(() => masksFromMaps(recipe.parts.map(({planes, count, h, w}) => tf.tensor4d(planes, [count, h, w, 1])), recipe.height, recipe.width));
 }
 
 /** How each mask's score becomes its weight in Σ_k weight_k·m_k (RISE: the score; SISE: score / coverage). */

@@ -16,17 +16,28 @@ export function minmaxPerMask(masks: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Up(maps) for maps [b, h, w, 1] → [b, H, W, 1] (bilinear, half-pixel centres), not normalised. */
-export function upsampledPlanes(maps: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+function upsampledPlanes(maps: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
   const [, h, w] = maps.shape;
   return h === height && w === width ? maps : tf.image.resizeBilinear(maps, [height, width], false, true);
 }
 
-/** Up(A_k) for the given channels of one image's activations [1, h, w, K] → [b, H, W, 1], not normalised. */
-function upsampledChannels(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): tf.Tensor4D {
+/** The given channels of one image's activations [1, h, w, K] as maps [b, h, w, 1]. */
+function channelMaps(activations: tf.Tensor4D, channels: readonly number[]): tf.Tensor4D {
   return tf.tidy(() => {
     // Channels first, then gather whole maps: gathering along the last axis is slow on wasm.
     const planes = tf.transpose(activations, [3, 1, 2, 0]); // [K, h, w, 1]
-    return upsampledPlanes(tf.gather(planes, tf.tensor1d(channels as number[], "int32"), 0) as tf.Tensor4D, height, width);
+    return tf.gather(planes, tf.tensor1d(channels as number[], "int32"), 0) as tf.Tensor4D;
+  });
+}
+
+/**
+ * m = minmax(Up(A)) for groups of maps [b_i, h_i, w_i, 1] (one group per layer) → [Σ b_i, H, W, 1].
+ * minmax is per mask, so one normalisation serves every group (fewer ops than one per layer).
+ */
+export function masksFromMaps(groups: readonly tf.Tensor4D[], height: number, width: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const upsampled = groups.map((maps) => upsampledPlanes(maps, height, width));
+    return minmaxPerMask(upsampled.length === 1 ? upsampled[0]! : (tf.concat(upsampled) as tf.Tensor4D));
   });
 }
 
@@ -42,7 +53,7 @@ function gatherPlanes(values: Float32Array, channels: readonly number[], h: numb
 
 /** m_k = minmax(Up(A_k)) for the given channels of one image's activations [1, h, w, K] → [b, H, W, 1]. */
 export function channelMasks(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): tf.Tensor4D {
-  return tf.tidy(() => minmaxPerMask(upsampledChannels(activations, channels, height, width)));
+  return tf.tidy(() => masksFromMaps([channelMaps(activations, channels)], height, width));
 }
 
 /** Mask source over `channels` of a layer's activations [1, h, w, K]; the caller keeps `activations` alive. */
@@ -78,11 +89,7 @@ export function layeredChannelMaskSource(
     count: segments.reduce((a, b) => a + b, 0),
     segments,
     make: (start, size) =>
-      tf.tidy(() => {
-        const parts = pieces(start, size).map(({layer, channels}) => upsampledChannels(layers[layer]!.activations, channels, height, width));
-        // minmax is per mask, so one normalisation serves the whole batch (fewer ops than one per layer).
-        return minmaxPerMask(parts.length === 1 ? parts[0]! : (tf.concat(parts) as tf.Tensor4D));
-      }),
+      tf.tidy(() => masksFromMaps(pieces(start, size).map(({layer, channels}) => channelMaps(layers[layer]!.activations, channels)), height, width)),
     recipe: (start, size) => ({
       kind: "channels",
       height,
