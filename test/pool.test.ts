@@ -102,6 +102,34 @@ describe("executor: the pool gives the single-worker map bit for bit", () => {
     expect(seen).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
   });
 
+  it("drops the batches still queued when the run is cancelled", async () => {
+    const single = await WorkerPool.create(model, {size: 1, inFlightPerWorker: 3});
+    try {
+      const outcomes: Promise<string>[] = [];
+      const watched: PassExecutor = {
+        concurrency: single.concurrency,
+        scoreBatch: (...args) => single.scoreBatch(...args),
+        probeBatch: (...args) => single.probeBatch(...args),
+        scoreMaskRecipe: (request, signal) => {
+          const call = single.scoreMaskRecipe(request, signal);
+          outcomes.push(call.then(() => "ran", (error: Error) => error.name));
+          return call;
+        }
+      };
+      const controller = new AbortController();
+      const run = rise.explain(model, image, {masks: 200, batchSize: 10, executor: watched, signal: controller.signal, onProgress: (p) => p.done >= 30 && controller.abort()});
+      await expect(run).rejects.toThrow(/cancelled/);
+      const settled = await Promise.all(outcomes);
+      // One worker, three batches in flight: the one running finishes, the queued ones never start.
+      expect(settled.filter((o) => o === "AbortError").length).toBeGreaterThanOrEqual(1);
+      expect(settled.filter((o) => o === "ran").length).toBeLessThan(settled.length);
+      expect(outcomes.length).toBeLessThan(20);
+      await expect(single.scoreBatch(new Float32Array(768), 1, 0, "softmax", AbortSignal.abort())).rejects.toThrow(/cancelled/);
+    } finally {
+      await single.close();
+    }
+  });
+
   it("stops on cancellation with batches still in flight", async () => {
     const controller = new AbortController();
     const run = rise.explain(model, image, {

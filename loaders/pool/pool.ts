@@ -9,6 +9,7 @@ import type {Worker} from "node:worker_threads";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import type {ScoreMode} from "../../src/lib/model/score.js";
 import type {PassExecutor, ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/methods/executor.js";
+import {AbortedError} from "../../src/lib/methods/progress.js";
 import type {MaskRecipeRequest, MaskRecipeResult} from "../../src/lib/methods/mask-recipes.js";
 import type {Explanation, RgbImage} from "../../src/lib/methods/types.js";
 import {modelPayload} from "./model-transfer.js";
@@ -120,21 +121,21 @@ export class WorkerPool implements PassExecutor {
     return this.workers.map((w) => w.busyMs + (w.busy ? now - w.busy.since : 0));
   }
 
-  scoreBatch(pixels: Float32Array, count: number, classIndex: number, mode: ScoreMode): Promise<Float32Array> {
+  scoreBatch(pixels: Float32Array, count: number, classIndex: number, mode: ScoreMode, signal?: AbortSignal): Promise<Float32Array> {
     const owned = ownedCopy(pixels);
-    return this.submit({kind: "score", pixels: owned, count, classIndex, mode}, transferablesOf([owned])) as Promise<Float32Array>;
+    return this.submit({kind: "score", pixels: owned, count, classIndex, mode}, transferablesOf([owned]), undefined, signal) as Promise<Float32Array>;
   }
 
-  probeBatch(pixels: Float32Array, count: number, request: ProbeBatchRequest): Promise<ProbeBatchResult> {
+  probeBatch(pixels: Float32Array, count: number, request: ProbeBatchRequest, signal?: AbortSignal): Promise<ProbeBatchResult> {
     const owned = ownedCopy(pixels);
     const plain = {layers: [...request.layers], classIndex: request.classIndex, score: request.score};
-    return this.submit({kind: "probe", pixels: owned, count, request: plain}, transferablesOf([owned])) as Promise<ProbeBatchResult>;
+    return this.submit({kind: "probe", pixels: owned, count, request: plain}, transferablesOf([owned]), undefined, signal) as Promise<ProbeBatchResult>;
   }
 
-  scoreMaskRecipe(request: MaskRecipeRequest): Promise<MaskRecipeResult> {
+  scoreMaskRecipe(request: MaskRecipeRequest, signal?: AbortSignal): Promise<MaskRecipeResult> {
     // The image goes to every batch (copied, not moved); the recipe's planes belong to this batch alone.
     const planes = request.recipe.kind === "channels" ? request.recipe.parts.map((p) => p.planes) : [];
-    return this.submit({kind: "score-masks", request}, transferablesOf(planes)) as Promise<MaskRecipeResult>;
+    return this.submit({kind: "score-masks", request}, transferablesOf(planes), undefined, signal) as Promise<MaskRecipeResult>;
   }
 
   /** Explains one image in a worker with the method's in-process code (whole images in parallel). */
@@ -180,12 +181,27 @@ export class WorkerPool implements PassExecutor {
     await Promise.all(this.workers.map((w) => w.thread.terminate()));
   }
 
-  private submit(request: Job["request"], transfer: ArrayBuffer[], worker?: number): Promise<WorkerResult> {
+  /** Queues a request; one still queued when `signal` aborts leaves the queue and rejects with AbortedError. */
+  private submit(request: Job["request"], transfer: ArrayBuffer[], worker?: number, signal?: AbortSignal): Promise<WorkerResult> {
     if (this.closed) return Promise.reject(new Error("the worker pool was closed"));
     if (!this.workers.some((w) => w.alive)) return Promise.reject(new Error(`every pool worker has stopped: ${this.lastFailure}`));
     if (worker !== undefined && !this.workers[worker]?.alive) return Promise.reject(new Error(`pool worker ${worker} has stopped: ${this.lastFailure}`));
+    if (signal?.aborted) return Promise.reject(new AbortedError());
     return new Promise((resolve, reject) => {
-      this.queue.push({request, transfer, resolve, reject, ...(worker === undefined ? {} : {worker})});
+      const job: Job = {request, transfer, resolve, reject, ...(worker === undefined ? {} : {worker})};
+      if (signal) {
+        const drop = () => {
+          const queued = this.queue.indexOf(job);
+          if (queued < 0) return; // already running: it finishes, its result is discarded
+          this.queue.splice(queued, 1);
+          reject(new AbortedError());
+        };
+        signal.addEventListener("abort", drop, {once: true});
+        const settle = () => signal.removeEventListener("abort", drop);
+        job.resolve = (result) => (settle(), resolve(result));
+        job.reject = (error) => (settle(), reject(error));
+      }
+      this.queue.push(job);
       this.dispatch();
     });
   }

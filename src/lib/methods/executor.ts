@@ -26,6 +26,11 @@ export interface ProbeBatchResult {
   scores: Float32Array;
 }
 
+/**
+ * Every call may take the run's AbortSignal: an executor that queues work (the pool) drops calls
+ * not yet started once it aborts (they reject with AbortedError), so a cancelled run stops
+ * within the batches already running instead of leaving its whole window of batches behind.
+ */
 export interface PassExecutor {
   /** How many batches a method should keep in flight to keep the executor busy. */
   readonly concurrency: number;
@@ -33,14 +38,14 @@ export interface PassExecutor {
    * Class scores of `count` pixel images [count, H, W, 3] (0..255, model input size). The
    * executor may take ownership of `pixels` (transfer it to a worker): don't reuse it after.
    */
-  scoreBatch(pixels: Float32Array, count: number, classIndex: number, mode: ScoreMode): Promise<Float32Array>;
+  scoreBatch(pixels: Float32Array, count: number, classIndex: number, mode: ScoreMode, signal?: AbortSignal): Promise<Float32Array>;
   /** One forward + backward pass: activations and gradients of the class score at `layers`. */
-  probeBatch(pixels: Float32Array, count: number, request: ProbeBatchRequest): Promise<ProbeBatchResult>;
+  probeBatch(pixels: Float32Array, count: number, request: ProbeBatchRequest, signal?: AbortSignal): Promise<ProbeBatchResult>;
   /**
    * Optional: makes a batch of masks from its recipe, scores the masked images and sums the
    * weighted masks, all on the executor's side (mask-recipes.ts `scoreMaskRecipe`).
    */
-  scoreMaskRecipe?(request: MaskRecipeRequest): Promise<MaskRecipeResult>;
+  scoreMaskRecipe?(request: MaskRecipeRequest, signal?: AbortSignal): Promise<MaskRecipeResult>;
 }
 
 function pixelTensor(model: ExplainableModel, pixels: Float32Array, count: number): tf.Tensor4D {

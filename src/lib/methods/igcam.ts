@@ -101,7 +101,7 @@ export const integratedGradCam: Method<IntegratedGradCamOptions> = {
             const points = pathPoints(first, count);
             const values = (await points.data()) as Float32Array;
             points.dispose();
-            const probe = await executor.probeBatch(values, count, {layers: [layer], classIndex: target.classIndex, score: scoreMode});
+            const probe = await executor.probeBatch(values, count, {layers: [layer], classIndex: target.classIndex, score: scoreMode}, work.signal);
             return {first, count, probe};
           },
           consume: async ({first, count, probe}) => {

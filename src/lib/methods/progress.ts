@@ -14,7 +14,8 @@ export class WorkTracker {
 
   constructor(
     readonly total: number,
-    private readonly signal?: AbortSignal,
+    /** The run's cancellation, also handed to executors (they drop queued batches). */
+    readonly signal?: AbortSignal,
     private readonly onProgress?: (p: Progress) => void,
     private readonly stage?: string
   ) {

@@ -120,7 +120,7 @@ async function scoreWithExecutor(executor: PassExecutor, pixels: tf.Tensor4D, so
       const {start, size} = batches[batch]!;
       if (byRecipe) {
         const request = {pixels: image!, recipe: byRecipe.recipe(start, size), classIndex, score, weighting: weighting ?? null, parts: sums.parts(start, size)};
-        const result = await byRecipe.score(request);
+        const result = await byRecipe.score(request, work.signal);
         return {start, values: result.scores, masks: null, partials: result.sums};
       }
       const masks = source.make(start, size);
@@ -128,7 +128,7 @@ async function scoreWithExecutor(executor: PassExecutor, pixels: tf.Tensor4D, so
         const masked = maskedImages(pixels, masks);
         const values = (await masked.data()) as Float32Array;
         masked.dispose();
-        return {start, masks, values: await executor.scoreBatch(values, size, classIndex, score), partials: []};
+        return {start, masks, values: await executor.scoreBatch(values, size, classIndex, score, work.signal), partials: []};
       } catch (error) {
         masks.dispose();
         throw error;
