@@ -1,8 +1,9 @@
 /**
- * Side-by-side timing of one method (pure helpers). Each image's explanation is timed and, right
- * after it, the bare passes that explanation made (its own pass count, at its batch sizes): a
- * drift in machine load then hits both sides of that image's ratio alike. The method's ratio is
- * the median of the per-image ratios, so one disturbed image does not decide it.
+ * Side-by-side timing of one method (pure helpers). Each run of an image's explanation is
+ * followed at once by the bare passes that explanation made (its own pass count, at its batch
+ * sizes), run for run: a drift in machine load then hits both sides of that image's ratio alike.
+ * The image's time and ideal are the medians of its runs; the method's ratio is the median of the
+ * per-image ratios, so one disturbed image does not decide it.
  */
 import {median} from "./aggregate.js";
 import {speedRatio} from "./pass-cost.js";
@@ -19,7 +20,7 @@ export function repetitionsFor(warmupMs: number): number {
 export interface PairedTime {
   /** Explanation time of the image (median of its repetitions), ms. */
   ms: number;
-  /** The same passes on the bare model, measured right after, ms. */
+  /** The same passes on the bare model, each run right after an explanation run (median), ms. */
   idealMs: number;
 }
 

@@ -99,23 +99,30 @@ async function imageContexts(model: ExplainableModel, images: readonly SplitImag
   });
 }
 
-/** Median wall time of `repetitions` explanations of one image, and the first explanation. */
-async function timedExplain(
+/**
+ * One image explained `repetitions` times, each explanation followed at once by the passes it
+ * made on the bare model (paired-timing.ts): a change of machine speed between runs then hits
+ * both sides alike. Medians of each side, and the first explanation.
+ */
+async function pairedRuns(
   method: Method,
-  model: ExplainableModel,
-  image: SplitImage,
   options: Record<string, unknown>,
-  repetitions: number
-): Promise<{explanation: Explanation; ms: number}> {
+  context: ImageContext,
+  repetitions: number,
+  ideal: BarePassTimer,
+  planOf: (explanation: Explanation) => PassPlanPart[]
+): Promise<{explanation: Explanation; ms: number; idealMs: number}> {
   let explanation: Explanation | null = null;
   const times: number[] = [];
+  const ideals: number[] = [];
   for (let r = 0; r < repetitions; r++) {
     const start = performance.now();
-    const result = await method.explain(model, image, options);
+    const result = await method.explain(ideal.model, context.image, options);
     times.push(performance.now() - start);
     explanation ??= result;
+    ideals.push(await ideal.planMs(planOf(explanation), context));
   }
-  return {explanation: explanation!, ms: median(times)};
+  return {explanation: explanation!, ms: median(times), idealMs: median(ideals)};
 }
 
 async function imageRow(modelName: string, methodName: string, context: ImageContext, explanation: Explanation, ms: number, settings: BenchSettings, tolerance: number): Promise<ImageRow> {
@@ -164,12 +171,12 @@ async function benchMethod(
   const rows: ImageRow[] = [];
   const times: PairedTime[] = [];
   let recorded: Record<string, unknown> = {};
+  // An explanation's own passes on the bare model, at its batch sizes.
+  const planOf = (explanation: Explanation) =>
+    passPlan(explanation.passes, typeof explanation.options.batchSize === "number" ? explanation.options.batchSize : undefined, defaults);
   for (const [n, context] of contexts.entries()) {
-    const {explanation, ms} = await timedExplain(method, model, context.image, {...options, classIndex: context.classIndex}, repetitions);
+    const {explanation, ms, idealMs: idealMsOfImage} = await pairedRuns(method, {...options, classIndex: context.classIndex}, context, repetitions, ideal, planOf);
     if (n === 0) recorded = explanation.options;
-    // This image's own passes on the bare model, right after it (see paired-timing.ts).
-    const batch = typeof explanation.options.batchSize === "number" ? explanation.options.batchSize : undefined;
-    const idealMsOfImage = await ideal.planMs(passPlan(explanation.passes, batch, defaults), context, repetitions);
     times.push({ms, idealMs: idealMsOfImage});
     rows.push(await imageRow(modelName, name, context, explanation, ms, settings, tolerance));
     log(`${modelName}: ${name} ${n + 1}/${contexts.length} (${(ms / 1000).toFixed(2)} s, ideal ${(idealMsOfImage / 1000).toFixed(2)} s)`);
@@ -226,19 +233,17 @@ async function bareImage(model: ExplainableModel, context: ImageContext): Promis
   return pixels;
 }
 
-/** Bare passes of a plan measured now, each (kind, batch) warmed once per method. */
+/** Bare passes of a plan measured now, once each, every (kind, batch) warmed once per method. */
 class BarePassTimer {
   private readonly warmed = new Set<string>();
-  constructor(private readonly model: ExplainableModel) {}
+  constructor(readonly model: ExplainableModel) {}
 
-  async planMs(plan: readonly PassPlanPart[], context: ImageContext, repetitions: number): Promise<number> {
+  async planMs(plan: readonly PassPlanPart[], context: ImageContext): Promise<number> {
     const image = await bareImage(this.model, context);
     const measured = new Map<string, number>();
     for (const {kind, batch} of batchesToMeasure([[...plan]])) {
       const key = `${kind}:${batch}`;
-      // Large batches average over many images already (as measureBarePass's own default does).
-      const times = batch >= 32 ? 1 : repetitions;
-      measured.set(key, await measureBarePass(this.model, kind, batch, {image, classIndex: context.classIndex, repetitions: times, warm: this.warmed.has(key)}));
+      measured.set(key, await measureBarePass(this.model, kind, batch, {image, classIndex: context.classIndex, repetitions: 1, warm: this.warmed.has(key)}));
       this.warmed.add(key);
     }
     return idealMs(plan, (kind, batch) => measured.get(`${kind}:${batch}`)!);
