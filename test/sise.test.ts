@@ -6,7 +6,7 @@ import {resizeBilinearArray} from "../src/lib/maps/resize.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {adaSise} from "../src/lib/methods/adasise.js";
 import {inProcessExecutor, type PassExecutor} from "../src/lib/methods/executor.js";
-import {channelMasks, coverageWeights, layeredChannelMaskSource, weightedMaskSum, weightedMaskSums} from "../src/lib/methods/masking.js";
+import {channelMasks, coverageWeights, layeredChannelMaskSource, weightedMaskSums} from "../src/lib/methods/masking.js";
 import {adaptiveSelection, capByGradient, thresholdSelection} from "../src/lib/methods/selection.js";
 import {sise, type SiseFusionReport, type SiseLayerReport, type SiseOptions} from "../src/lib/methods/sise.js";
 import type {Explanation} from "../src/lib/methods/types.js";
@@ -110,12 +110,12 @@ describe("steps 3 and 5: masks and coverage normalisation", () => {
     const masks = tf.tensor4d([1, 0, 0, 0, 0, 1, 1, 0.5, 0, 0, 0, 0], [3, 2, 2, 1]);
     const scores = tf.tensor1d([0.8, 0.5, 0.9]);
     const weights = coverageWeights(scores, masks);
-    const sum = weightedMaskSum(masks, weights);
+    const [sum] = weightedMaskSums(masks, weights, [[0, 3]]);
     const w = Array.from(await weights.data());
     [0.8, 0.2, 0].forEach((v, i) => expect(w[i]).toBeCloseTo(v, 6));
-    const s = Array.from(await sum.data());
+    const s = Array.from(await sum!.data());
     [0.8, 0.2, 0.2, 0.1].forEach((v, i) => expect(s[i]).toBeCloseTo(v, 6));
-    tf.dispose([masks, scores, weights, sum]);
+    tf.dispose([masks, scores, weights, sum!]);
   });
 
   it("one product gives each part of a batch its own weighted sum", async () => {

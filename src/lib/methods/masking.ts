@@ -145,30 +145,27 @@ export function coverageWeights(scores: tf.Tensor1D, masks: tf.Tensor4D): tf.Ten
 }
 
 /**
- * Σ_k weight_k·m_k for masks [b, H, W, 1] and weights [b] → [H, W]. The masks go in as the left
- * operand (transposed): the wasm backend copies ("packs") a matMul's right operand on every call,
- * which for the masks would cost more than the product itself. Same sums, term for term.
- */
-export function weightedMaskSum(masks: tf.Tensor4D, weights: tf.Tensor1D): tf.Tensor2D {
-  return weightedMaskSums(masks, weights, [[0, masks.shape[0]]])[0]!;
-}
-
-/**
- * Σ_{k∈part} weight_k·m_k for several consecutive parts [from, to) of a batch of masks, as one
- * product with a block-diagonal weight matrix [b, parts] (zeros outside each part's rows; adding
- * exact zeros leaves each part's sum as its own product would give it) → one [H, W] per part.
+ * Σ_{k∈part} weight_k·m_k for consecutive parts [from, to) of a batch of masks [b, H, W, 1] with
+ * weights [b] → one [H, W] per part. One product serves every part: a block-diagonal weight
+ * matrix [b, parts] (zeros outside each part's rows; adding exact zeros leaves each part's sum as
+ * its own product would give it). The masks go in as the left operand (transposed): the wasm
+ * backend copies ("packs") a matMul's right operand on every call, which for the masks would
+ * cost more than the product itself.
  */
 export function weightedMaskSums(masks: tf.Tensor4D, weights: tf.Tensor1D, parts: readonly (readonly [number, number])[]): tf.Tensor2D[] {
   return tf.tidy(() => {
     const [b, height, width] = masks.shape;
     const pixelsByMask = tf.transpose(masks.reshape([b, height * width])); // [H·W, b]
+    if (parts.length === 1 && parts[0]![0] === 0 && parts[0]![1] === b) {
+      // The whole batch in one part (RISE, most SISE batches): the weights are the matrix.
+      return [tf.matMul(pixelsByMask, weights.reshape([b, 1])).reshape([height, width]) as tf.Tensor2D];
+    }
     const inPart = new Float32Array(b * parts.length);
     parts.forEach(([from, to], p) => {
       for (let k = from; k < to; k++) inPart[k * parts.length + p] = 1;
     });
     const blockWeights = tf.mul(weights.reshape([b, 1]), tf.tensor2d(inPart, [b, parts.length]));
     const sums = tf.matMul(pixelsByMask, blockWeights); // [H·W, parts]
-    if (parts.length === 1) return [sums.reshape([height, width]) as tf.Tensor2D];
     return tf.unstack(tf.transpose(sums)).map((sum) => sum.reshape([height, width]) as tf.Tensor2D);
   });
 }
