@@ -33,7 +33,7 @@ import {buildResnet50} from "../loaders/models/paper-scale.js";
 import {buildResnet} from "../loaders/models/resnet.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {getMethod} from "../src/lib/methods/registry.js";
-import type {Explanation, RgbImage} from "../src/lib/methods/types.js";
+import type {Explanation, RgbImage} from "../src/lib/explain/types.js";
 import {median} from "../loaders/bench/aggregate.js";
 
 const USAGE =

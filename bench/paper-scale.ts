@@ -24,10 +24,10 @@ import {WorkerPool} from "../loaders/pool/pool.js";
 import {samplesToBatch} from "../loaders/train/batch.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {batchNormFoldPlan, foldBatchNorm} from "../src/lib/model/fold-batchnorm.js";
-import {AbortedError} from "../src/lib/methods/progress.js";
+import {AbortedError} from "../src/lib/explain/progress.js";
 import {getMethod} from "../src/lib/methods/registry.js";
 import {seededRandom} from "../src/lib/random.js";
-import type {Progress, RgbImage} from "../src/lib/methods/types.js";
+import type {Progress, RgbImage} from "../src/lib/explain/types.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");

@@ -28,7 +28,7 @@ import {WorkerPool, type PoolModel} from "../loaders/pool/pool.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {rise} from "../src/lib/methods/rise.js";
 import {sise} from "../src/lib/methods/sise.js";
-import type {Explanation, RgbImage} from "../src/lib/methods/types.js";
+import type {Explanation, RgbImage} from "../src/lib/explain/types.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);

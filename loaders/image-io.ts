@@ -2,7 +2,7 @@
 import {readFileSync} from "node:fs";
 import jpeg from "jpeg-js";
 import {PNG} from "pngjs";
-import type {RgbImage} from "../src/lib/methods/types.js";
+import type {RgbImage} from "../src/lib/explain/types.js";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
 const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];

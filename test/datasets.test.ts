@@ -17,12 +17,14 @@ import {decodePng, encodePng} from "../loaders/datasets/png.js";
 import {renderScene, sampleFromPlan, type PlannedScene} from "../loaders/datasets/scene.js";
 import {planShapesPairsScene} from "../loaders/datasets/shapes-pairs.js";
 import {planShapesScene} from "../loaders/datasets/shapes.js";
+import {planScenesScene} from "../loaders/datasets/scenes.js";
 import {loadSplit, TEST_SPLIT_SIZES, testSplitDirectory, type LoadedSplit} from "../loaders/datasets/splits.js";
 
 const PLANNERS: Record<DatasetName, (index: number, seed: number) => PlannedScene> = {
   shapes: planShapesScene,
   "shapes-pairs": planShapesPairsScene,
-  defects: planDefectsScene
+  defects: planDefectsScene,
+  scenes: planScenesScene
 };
 
 const splits = new Map<DatasetName, LoadedSplit>();

@@ -5,9 +5,9 @@
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
-import {masksFromRecipe, scoreMaskRecipe} from "../src/lib/methods/mask-recipes.js";
-import {coverageWeights, layeredChannelMaskSource, maskedImages} from "../src/lib/methods/masking.js";
-import {riseMaskSource} from "../src/lib/methods/rise-masks.js";
+import {masksFromRecipe, scoreMaskRecipe} from "../src/lib/explain/mask-recipes.js";
+import {coverageWeights, layeredChannelMaskSource, maskedImages} from "../src/lib/explain/masks.js";
+import {riseMaskSource} from "../src/lib/explain/rise-masks.js";
 import {seededRandom} from "../src/lib/random.js";
 import {residualModel, testImage} from "./helpers/tiny-models.js";
 

@@ -3,12 +3,13 @@ import {afterEach, beforeAll, describe, expect, it, vi} from "vitest";
 import {resizeBilinearArray} from "../src/lib/maps/resize.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {rise, type RiseOptions} from "../src/lib/methods/rise.js";
-import {drawRiseMask, riseMaskSource, type RiseMaskDraw, type RiseMaskSettings} from "../src/lib/methods/rise-masks.js";
+import {drawRiseMask, riseMaskSource, type RiseMaskDraw, type RiseMaskSettings} from "../src/lib/explain/rise-masks.js";
 import {scoreCam} from "../src/lib/methods/scorecam.js";
-import {inProcessExecutor, type PassExecutor} from "../src/lib/methods/executor.js";
-import {maskedImages} from "../src/lib/methods/masking.js";
-import {WorkTracker, yieldToEventLoop} from "../src/lib/methods/progress.js";
-import {maskBatches, scoreMasks, type MaskSource} from "../src/lib/methods/scoring.js";
+import {inProcessExecutor} from "./helpers/in-process-executor.js";
+import {type PassExecutor} from "../src/lib/explain/executor.js";
+import {maskedImages} from "../src/lib/explain/masks.js";
+import {WorkTracker, yieldToEventLoop} from "../src/lib/explain/progress.js";
+import {maskBatches, scoreMasks, type MaskSource} from "../src/lib/explain/scoring.js";
 import {seededRandom} from "../src/lib/random.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
 import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
@@ -77,7 +78,7 @@ describe("yielding between batches", () => {
   it("does the same through a MessageChannel where there is no setImmediate (browsers)", async () => {
     vi.stubGlobal("setImmediate", undefined);
     vi.resetModules();
-    const browserLike = await import("../src/lib/methods/progress.js");
+    const browserLike = await import("../src/lib/explain/progress.js");
     expect(await timerRunsBetween(browserLike.yieldToEventLoop)).toBe(true);
     // Several yields at once all resolve.
     const resumed: number[] = [];

@@ -14,13 +14,14 @@ import {explainImagesInPool} from "../loaders/pool/explain-images.js";
 import {WorkerPool} from "../loaders/pool/pool.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {adaSise} from "../src/lib/methods/adasise.js";
-import {inProcessExecutor, runInOrder, type PassExecutor} from "../src/lib/methods/executor.js";
+import {inProcessExecutor} from "./helpers/in-process-executor.js";
+import {runInOrder, type PassExecutor} from "../src/lib/explain/executor.js";
 import {gradCam} from "../src/lib/methods/gradcam.js";
 import {integratedGradCam} from "../src/lib/methods/igcam.js";
 import {rise} from "../src/lib/methods/rise.js";
 import {scoreCam} from "../src/lib/methods/scorecam.js";
 import {sise} from "../src/lib/methods/sise.js";
-import type {CommonOptions, Explanation, Method} from "../src/lib/methods/types.js";
+import type {CommonOptions, Explanation, Method} from "../src/lib/explain/types.js";
 import {tinyGraphModel} from "./helpers/tiny-graph-model.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
 

@@ -17,7 +17,7 @@ import {releaseWebGpu, selectNodeBackend} from "../loaders/backend.js";
 import {findSwiftShaderIcd, isSoftwareAdapter, loadDawn, useVulkanIcd, webgpuUnavailableReason} from "../loaders/webgpu-node.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {METHODS} from "../src/lib/methods/registry.js";
-import type {Explanation} from "../src/lib/methods/types.js";
+import type {Explanation} from "../src/lib/explain/types.js";
 import {tinyGraphModel} from "./helpers/tiny-graph-model.js";
 import {residualModel, testImage} from "./helpers/tiny-models.js";
 

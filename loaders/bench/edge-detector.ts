@@ -5,7 +5,8 @@
  */
 import {minmax} from "../../src/lib/maps/normalize.js";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
-import type {CommonOptions, Explanation, Method, RgbImage} from "../../src/lib/methods/types.js";
+import {classParam, scoreParam} from "../../src/lib/explain/params.js";
+import type {ExplainOptions, Explanation, Method, RgbImage} from "../../src/lib/explain/types.js";
 
 /** Sobel gradient magnitude of the image's luminance, edges clamped. */
 export function sobelMagnitude(image: RgbImage): Float32Array {
@@ -24,11 +25,15 @@ export function sobelMagnitude(image: RgbImage): Float32Array {
   return out;
 }
 
-export const edgeDetector: Method<CommonOptions> = {
+const params = {classIndex: classParam, score: scoreParam("logit")};
+
+export const edgeDetector: Method<typeof params> = {
   name: "edges",
   title: "Edge detector (control)",
+  summary: "Sobel edges of the image; reads no model (a control for the sanity check)",
   defaultScore: "logit",
-  async explain(model: ExplainableModel, image: RgbImage, options: CommonOptions = {}): Promise<Explanation> {
+  params,
+  async explain(model: ExplainableModel, image: RgbImage, options: ExplainOptions<typeof params> = {}): Promise<Explanation> {
     const startedAt = performance.now();
     const classIndex = options.classIndex ?? 0;
     const map = minmax({width: image.width, height: image.height, data: sobelMagnitude(image)});

@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {cascadingRandomization, passesSanityCheck} from "../../src/lib/metrics/sanity-check.js";
 import {ExplainableModel} from "../../src/lib/model/adapter.js";
-import type {Method, RgbImage} from "../../src/lib/methods/types.js";
+import type {Method, RgbImage} from "../../src/lib/explain/types.js";
 import {seededRandom, type Random} from "../../src/lib/random.js";
 import type {SanityMethodResult, SanityResult} from "./types.js";
 

@@ -11,7 +11,7 @@ import {parseArgs} from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import {overlay} from "../../src/lib/maps/overlay.js";
 import {METHODS, getMethod} from "../../src/lib/methods/registry.js";
-import type {Explanation} from "../../src/lib/methods/types.js";
+import type {Explanation} from "../../src/lib/explain/types.js";
 import {selectNodeBackend} from "../backend.js";
 import {encodePng, readImageFile} from "../image-io.js";
 import {batchNormFoldPlan, foldedExplainableModel} from "../../src/lib/model/fold-batchnorm.js";

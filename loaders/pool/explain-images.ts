@@ -3,8 +3,8 @@
  * explains its images with the method's in-process code; results come back in input order.
  */
 import {getMethod} from "../../src/lib/methods/registry.js";
-import {AbortedError} from "../../src/lib/methods/progress.js";
-import type {CommonOptions, Explanation, RgbImage} from "../../src/lib/methods/types.js";
+import {AbortedError} from "../../src/lib/explain/progress.js";
+import type {CommonOptions, Explanation, RgbImage} from "../../src/lib/explain/types.js";
 import {WorkerPool, type PoolModel, type WorkerPoolOptions} from "./pool.js";
 
 export interface ExplainImagesOptions {

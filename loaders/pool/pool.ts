@@ -8,10 +8,10 @@ import {availableParallelism} from "node:os";
 import type {Worker} from "node:worker_threads";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import type {ScoreMode} from "../../src/lib/model/score.js";
-import type {PassExecutor, ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/methods/executor.js";
-import {AbortedError} from "../../src/lib/methods/progress.js";
-import type {MaskRecipeRequest, MaskRecipeResult} from "../../src/lib/methods/mask-recipes.js";
-import type {Explanation, RgbImage} from "../../src/lib/methods/types.js";
+import type {PassExecutor, ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/explain/executor.js";
+import {AbortedError} from "../../src/lib/explain/progress.js";
+import type {MaskRecipeRequest, MaskRecipeResult} from "../../src/lib/explain/mask-recipes.js";
+import type {Explanation, RgbImage} from "../../src/lib/explain/types.js";
 import {modelPayload} from "./model-transfer.js";
 import type {
   ModelPayload,

@@ -1,9 +1,9 @@
 /** Messages between the pool (main thread) and its workers. Everything here survives structured cloning. */
 import type {ModelMeta} from "../../src/lib/model/adapter.js";
 import type {ScoreMode} from "../../src/lib/model/score.js";
-import type {ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/methods/executor.js";
-import type {MaskRecipeRequest, MaskRecipeResult} from "../../src/lib/methods/mask-recipes.js";
-import type {Explanation, RgbImage} from "../../src/lib/methods/types.js";
+import type {ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/explain/executor.js";
+import type {MaskRecipeRequest, MaskRecipeResult} from "../../src/lib/explain/mask-recipes.js";
+import type {Explanation, RgbImage} from "../../src/lib/explain/types.js";
 import type {AdamState} from "./adam-state.js";
 
 /** How a worker gets its copy of the model. */

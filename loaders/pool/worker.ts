@@ -6,10 +6,10 @@
 import {parentPort, workerData} from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
-import {probeBatchOn, scoreBatchOn} from "../../src/lib/methods/executor.js";
-import {scoreMaskRecipe} from "../../src/lib/methods/mask-recipes.js";
+import {probeBatchOn, scoreBatchOn} from "../../src/lib/explain/executor.js";
+import {scoreMaskRecipe} from "../../src/lib/explain/mask-recipes.js";
 import {getMethod} from "../../src/lib/methods/registry.js";
-import type {Explanation} from "../../src/lib/methods/types.js";
+import type {Explanation} from "../../src/lib/explain/types.js";
 import {selectNodeBackend} from "../backend.js";
 import {modelFromPayload} from "./model-transfer.js";
 import {TrainingReplica} from "./replica.js";

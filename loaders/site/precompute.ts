@@ -12,7 +12,7 @@ import {pack} from "../../src/components/pack.js";
 import {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {loadLayersModelFromParts, metaFromCard} from "../../src/lib/model/load.js";
 import {getMethod, METHODS} from "../../src/lib/methods/registry.js";
-import type {Explanation} from "../../src/lib/methods/types.js";
+import type {Explanation} from "../../src/lib/explain/types.js";
 import {selectNodeBackend} from "../backend.js";
 import {loadGallery, type LoadedGalleryImage} from "./gallery.js";
 import {modelEntries, packModel, type SiteModelEntry} from "./models.js";

@@ -1,7 +1,7 @@
 /** Images from the user (file picker, drag and drop) and predictions on them. */
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../lib/model/adapter.js";
-import type {RgbImage} from "../lib/methods/types.js";
+import type {RgbImage} from "../lib/explain/types.js";
 
 export interface NamedImage extends RgbImage {
   rgb: Uint8Array;

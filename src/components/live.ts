@@ -6,7 +6,7 @@ import * as Inputs from "@observablehq/inputs";
 import {BACKEND_CHOICES, BACKEND_LABELS, type BackendChoice, type BackendStatus} from "./backend.js";
 import {bindUrl, parseChoice, urlValue} from "./controls.js";
 import type {Prediction} from "./images.js";
-import type {Explanation} from "../lib/methods/types.js";
+import type {Explanation} from "../lib/explain/types.js";
 import type {SiteModelEntry} from "./site-data.js";
 
 export function backendInput(): HTMLElement & {value: BackendChoice} {

@@ -4,7 +4,7 @@
  * re-render as progress arrives, the Cancel button aborts, and re-running the cell (an input
  * changed) aborts the old run through `invalidation`. taskStatus draws the state.
  */
-import type {Progress} from "../lib/methods/types.js";
+import type {Progress} from "../lib/explain/types.js";
 
 export type RunStatus = "running" | "done" | "error" | "cancelled";
 

@@ -2,13 +2,13 @@
 import * as tf from "@tensorflow/tfjs";
 import {expect} from "vitest";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
-import type {CommonOptions, Method, Progress, RgbImage} from "../../src/lib/methods/types.js";
+import type {Method, Progress, RgbImage} from "../../src/lib/explain/types.js";
 
-export async function expectCancelsAfterTwoBatches<O extends CommonOptions>(
-  method: Method<O>,
+export async function expectCancelsAfterTwoBatches(
+  method: Method,
   model: ExplainableModel,
   image: RgbImage,
-  options: O & {batchSize: number},
+  options: Record<string, unknown> & {batchSize: number},
   expectedTotal?: number
 ): Promise<void> {
   const before = tf.memory().numTensors;

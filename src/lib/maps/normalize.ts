@@ -7,12 +7,11 @@ import type {SaliencyMap} from "./types.js";
 /** The epsilon of algorithms.md's `minmax`; it keeps a constant map at 0 instead of NaN. */
 export const MINMAX_EPSILON = 1e-6;
 
-/** Throw a clear error if any value is NaN or infinite. */
-export function assertFinite(values: ArrayLike<number>, what = "map"): void {
+/** Throw a clear error if any value is NaN or infinite; `cause` is appended to say where it came from. */
+export function assertFinite(values: ArrayLike<number>, what = "map", cause?: string): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (Number.isNaN(v)) throw new Error(`${what} contains NaN (first at index ${i})`);
-    if (!Number.isFinite(v)) throw new Error(`${what} contains ${v} (first at index ${i})`);
+    if (!Number.isFinite(v)) throw new Error(`${what} contains ${v} (first at index ${i})${cause ? `: ${cause}` : ""}`);
   }
 }
 

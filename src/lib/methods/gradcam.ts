@@ -1,10 +1,11 @@
 /** Grad-CAM: w_k = mean_ij ∂y_c/∂A_k(i,j); L = ReLU(Σ_k w_k A_k). */
 import * as tf from "@tensorflow/tfjs";
-import {defineCam, weightedChannelSum} from "./cam.js";
+import {defineCam} from "../explain/cam.js";
+import {meanGradients, weightedChannelSum} from "../explain/weights.js";
 
 export const gradCam = defineCam({
   name: "gradcam",
   title: "Grad-CAM",
-  combine: (activations, gradients) =>
-    tf.tidy(() => weightedChannelSum(activations, tf.mean(gradients, [1, 2]) as tf.Tensor2D))
+  summary: "channel weights = mean gradient at one layer",
+  combine: (activations, gradients) => tf.tidy(() => weightedChannelSum(activations, meanGradients(gradients)))
 });

@@ -3,13 +3,15 @@
  * w_k = Σ_ij a_k(i,j)·ReLU(g); L = ReLU(Σ_k w_k A_k).
  */
 import * as tf from "@tensorflow/tfjs";
-import {defineCam, weightedChannelSum} from "./cam.js";
+import {defineCam} from "../explain/cam.js";
+import {weightedChannelSum} from "../explain/weights.js";
 
 const EPSILON = 1e-6;
 
 export const gradCamPlusPlus = defineCam({
   name: "gradcampp",
   title: "Grad-CAM++",
+  summary: "weights from second- and third-order gradient terms",
   combine: (activations, gradients) =>
     tf.tidy(() => {
       const g2 = tf.square(gradients);

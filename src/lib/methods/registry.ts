@@ -1,4 +1,5 @@
 /** Every method by its CLI name. A new method is one file plus one line here. */
+import type {Method} from "../explain/types.js";
 import {adaSise} from "./adasise.js";
 import {gradCam} from "./gradcam.js";
 import {gradCamPlusPlus} from "./gradcampp.js";
@@ -8,11 +9,9 @@ import {layerCam} from "./layercam.js";
 import {rise} from "./rise.js";
 import {scoreCam} from "./scorecam.js";
 import {sise} from "./sise.js";
-import type {Method} from "./types.js";
 import {xGradCam} from "./xgradcam.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const METHODS: Record<string, Method<any>> = {
+export const METHODS: Record<string, Method> = {
   gradcam: gradCam,
   gradcampp: gradCamPlusPlus,
   xgradcam: xGradCam,
@@ -23,9 +22,9 @@ export const METHODS: Record<string, Method<any>> = {
   scorecam: scoreCam,
   sise,
   adasise: adaSise
-};
+} as Record<string, Method>;
 
-export function getMethod(name: string): Method<any> {
+export function getMethod(name: string): Method {
   const method = METHODS[name];
   if (!method) throw new Error(`unknown method "${name}": choose one of ${Object.keys(METHODS).join(", ")}`);
   return method;

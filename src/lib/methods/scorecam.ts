@@ -4,65 +4,46 @@
  * the sum is taken at the layer's resolution and upsampled once.
  */
 import * as tf from "@tensorflow/tfjs";
-import {channelMaskSource, nonConstantChannels} from "./masking.js";
-import {batchSizeOption} from "./options.js";
-import {explanationRecord, imageToPixels, minmaxTensor, readMap, recordableOptions} from "./pipeline.js";
-import {AbortedError, WorkTracker} from "./progress.js";
-import {scoreMasks} from "./scoring.js";
-import {targetFromLogits} from "./pipeline.js";
-import type {CommonOptions, Explanation, Method} from "./types.js";
+import {capture} from "../explain/capture.js";
+import {channelMaskSource, nonConstantChannels} from "../explain/masks.js";
+import {batchParam, classParam, layerParam, scoreParam} from "../explain/params.js";
+import {defineMethod} from "../explain/pipeline.js";
+import {scoreMasks} from "../explain/scoring.js";
+import {targetFromLogits} from "../explain/target.js";
+import {finalMap} from "../explain/upsample.js";
 
-export const scoreCam: Method<CommonOptions> = {
+export const scoreCam = defineMethod({
   name: "scorecam",
   title: "Score-CAM",
+  summary: "each channel's upsampled map as a mask, weighted by the masked image's score",
   defaultScore: "softmax",
-  async explain(model, image, options = {}): Promise<Explanation> {
-    const startedAt = performance.now();
-    const layer = options.layer ?? model.defaultCamLayer;
-    model.camNode(layer);
-    const batchSize = batchSizeOption(model, options.batchSize, "forward");
-    const scoreMode = options.score ?? "softmax";
-    if (options.signal?.aborted) throw new AbortedError();
-    const pixels = imageToPixels(model, image);
-    const probe = model.probe(pixels, {layers: [layer]});
+  params: {classIndex: classParam, score: scoreParam("softmax"), layer: layerParam, batchSize: batchParam("forward")},
+  async run(context, {classIndex, layer, batchSize}) {
+    const {model, pixels, image} = context;
+    const probe = capture(context, {layers: [layer]});
     const activations = probe.activations[0]!;
-    try {
-      const [target, varying] = await Promise.all([targetFromLogits(model, probe.logits, options.classIndex, scoreMode), nonConstantChannels(activations)]);
-      const channels = varying.flatMap((ok, k) => (ok ? [k] : []));
-      const work = new WorkTracker(channels.length, options.signal, options.onProgress, "channels");
-      const {scores} = await scoreMasks(model, pixels, channelMaskSource(activations, channels, model.inputHeight, model.inputWidth), {
-        classIndex: target.classIndex,
-        score: scoreMode,
-        batchSize,
-        work,
-        executor: options.executor
-      });
-      const result = tf.tidy(() => {
-        const [, h, w, k] = activations.shape;
-        // Σ_k s_k·A_k over the scored channels (skipped channels weigh 0).
-        const weights = new Float32Array(k);
-        channels.forEach((c, i) => (weights[c] = scores[i]!));
-        const combined = tf.matMul(activations.reshape([h * w, k]), tf.tensor2d(weights, [k, 1])).reshape([1, h, w, 1]) as tf.Tensor4D;
-        const upsampled = tf.image.resizeBilinear(combined, [image.height, image.width], false, true).reshape([image.height, image.width]);
-        return minmaxTensor(tf.relu(upsampled) as tf.Tensor2D);
-      });
-      const map = await readMap(result);
-      const skippedConstant = varying.flatMap((ok, k) => (ok ? [] : [k]));
-      return explanationRecord({
-        method: "scorecam",
-        model,
-        map,
-        classIndex: target.classIndex,
-        scoreMode,
-        scoreValue: target.scoreValue,
-        layer,
-        options: recordableOptions({...options, layer, batchSize, score: scoreMode}),
-        startedAt,
-        passes: {forward: channels.length + 1, backward: 0},
-        intermediates: {channels: varying.length, scoredChannels: channels, skippedConstant, scores}
-      });
-    } finally {
-      tf.dispose([pixels, probe.logits, ...probe.activations]);
-    }
+    const [target, varying] = await Promise.all([targetFromLogits(model, probe.logits, classIndex, context.scoreMode), nonConstantChannels(activations)]);
+    const channels = varying.flatMap((ok, k) => (ok ? [k] : []));
+    const {scores} = await scoreMasks(model, pixels, channelMaskSource(activations, channels, model.inputHeight, model.inputWidth), {
+      classIndex: target.classIndex,
+      score: context.scoreMode,
+      batchSize,
+      work: context.work(channels.length, "channels"),
+      executor: context.executor
+    });
+    // Σ_k s_k·A_k over the scored channels (skipped channels weigh 0).
+    const [, h, w, k] = activations.shape;
+    const weights = new Float32Array(k);
+    channels.forEach((c, i) => (weights[c] = scores[i]!));
+    const combined = context.hold(tf.tidy(() => tf.matMul(activations.reshape([h * w, k]), tf.tensor2d(weights, [k, 1])).reshape([h, w]) as tf.Tensor2D));
+    const map = await finalMap(combined, image.width, image.height, true);
+    const skippedConstant = varying.flatMap((ok, c) => (ok ? [] : [c]));
+    return {
+      map,
+      target,
+      layer,
+      passes: {forward: channels.length + 1, backward: 0},
+      intermediates: {channels: varying.length, scoredChannels: channels, skippedConstant, scores}
+    };
   }
-};
+});

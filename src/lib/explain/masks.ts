@@ -4,7 +4,7 @@
  * weighted mask sum both use.
  */
 import * as tf from "@tensorflow/tfjs";
-import type {MaskSource} from "./scoring.js";
+import type {MaskSource} from "./types.js";
 
 /** minmax per mask over its pixels, for masks [b, H, W, 1]. */
 export function minmaxPerMask(masks: tf.Tensor4D): tf.Tensor4D {
@@ -22,7 +22,7 @@ function upsampledPlanes(maps: tf.Tensor4D, height: number, width: number): tf.T
 }
 
 /** The given channels of one image's activations [1, h, w, K] as maps [b, h, w, 1]. */
-function channelMaps(activations: tf.Tensor4D, channels: readonly number[]): tf.Tensor4D {
+export function channelMaps(activations: tf.Tensor4D, channels: readonly number[]): tf.Tensor4D {
   return tf.tidy(() => {
     // Channels first, then gather whole maps: gathering along the last axis is slow on wasm.
     const planes = tf.transpose(activations, [3, 1, 2, 0]); // [K, h, w, 1]
@@ -49,11 +49,6 @@ function gatherPlanes(values: Float32Array, channels: readonly number[], h: numb
     for (let p = 0; p < h * w; p++) planes[offset + p] = values[p * k + channel]!;
   });
   return planes;
-}
-
-/** m_k = minmax(Up(A_k)) for the given channels of one image's activations [1, h, w, K] → [b, H, W, 1]. */
-export function channelMasks(activations: tf.Tensor4D, channels: readonly number[], height: number, width: number): tf.Tensor4D {
-  return tf.tidy(() => masksFromMaps([channelMaps(activations, channels)], height, width));
 }
 
 /** Mask source over `channels` of a layer's activations [1, h, w, K]; the caller keeps `activations` alive. */

@@ -4,15 +4,21 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {seededRandom} from "../random.js";
+import {choice} from "./params.js";
 
 export const BASELINES = ["black", "blur", "noise"] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
-export function parseBaseline(value: string): BaselineName {
-  if (!(BASELINES as readonly string[]).includes(value)) {
-    throw new Error(`unknown baseline "${value}": choose one of ${BASELINES.join(", ")}`);
-  }
-  return value as BaselineName;
+export const baselineParam = choice(BASELINES, "black", "path baseline x' in pixel space", {
+  labels: {black: "black", blur: "blurred image", noise: "uniform noise"}
+});
+
+/** x' + α·(x − x') for the path fractions α of inputs first..first+count−1: [count, H, W, 3]. */
+export function pathPoints(baseline: tf.Tensor4D, difference: tf.Tensor4D, fractions: Float32Array, first: number, count: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const alphas = tf.tensor4d(fractions.subarray(first, first + count), [count, 1, 1, 1]);
+    return tf.add(baseline, tf.mul(alphas, difference)) as tf.Tensor4D;
+  });
 }
 
 /** Baseline pixels with the same shape as `pixels` [1, H, W, 3]. */

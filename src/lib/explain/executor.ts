@@ -8,45 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
 import type {ScoreMode} from "../model/score.js";
-import {scoreMaskRecipe, type MaskRecipeRequest, type MaskRecipeResult} from "./mask-recipes.js";
-
-export interface ProbeBatchRequest {
-  layers: readonly string[];
-  classIndex: number;
-  score: ScoreMode;
-}
-
-export interface ProbeBatchResult {
-  /** Activations per requested layer, row-major with `shapes[i]` ([count, h, w, k]). */
-  activations: Float32Array[];
-  /** ∂score/∂activation per layer, same shapes as the activations. */
-  gradients: Float32Array[];
-  shapes: number[][];
-  /** The class score of each image [count]. */
-  scores: Float32Array;
-}
-
-/**
- * Every call may take the run's AbortSignal: an executor that queues work (the pool) drops calls
- * not yet started once it aborts (they reject with AbortedError), so a cancelled run stops
- * within the batches already running instead of leaving its whole window of batches behind.
- */
-export interface PassExecutor {
-  /** How many batches a method should keep in flight to keep the executor busy. */
-  readonly concurrency: number;
-  /**
-   * Class scores of `count` pixel images [count, H, W, 3] (0..255, model input size). The
-   * executor may take ownership of `pixels` (transfer it to a worker): don't reuse it after.
-   */
-  scoreBatch(pixels: Float32Array, count: number, classIndex: number, mode: ScoreMode, signal?: AbortSignal): Promise<Float32Array>;
-  /** One forward + backward pass: activations and gradients of the class score at `layers`. */
-  probeBatch(pixels: Float32Array, count: number, request: ProbeBatchRequest, signal?: AbortSignal): Promise<ProbeBatchResult>;
-  /**
-   * Optional: makes a batch of masks from its recipe, scores the masked images and sums the
-   * weighted masks, all on the executor's side (mask-recipes.ts `scoreMaskRecipe`).
-   */
-  scoreMaskRecipe?(request: MaskRecipeRequest, signal?: AbortSignal): Promise<MaskRecipeResult>;
-}
+import type {ProbeBatchRequest, ProbeBatchResult} from "./types.js";
 
 function pixelTensor(model: ExplainableModel, pixels: Float32Array, count: number): tf.Tensor4D {
   const expected = count * model.inputHeight * model.inputWidth * 3;
@@ -88,16 +50,6 @@ export async function probeBatchOn(model: ExplainableModel, pixels: Float32Array
   } finally {
     tf.dispose([probe.logits, probe.scores!, probe.classes!, ...probe.activations, ...probe.gradients!]);
   }
-}
-
-/** The default executor: the model in this thread, one batch at a time. */
-export function inProcessExecutor(model: ExplainableModel): PassExecutor {
-  return {
-    concurrency: 1,
-    scoreBatch: (pixels, count, classIndex, mode) => scoreBatchOn(model, pixels, count, classIndex, mode),
-    probeBatch: (pixels, count, request) => probeBatchOn(model, pixels, count, request),
-    scoreMaskRecipe: (request) => scoreMaskRecipe(model, request)
-  };
 }
 
 /**
@@ -150,3 +102,5 @@ export async function runInOrder<T>(spec: {
     }
   }
 }
+
+export type {PassExecutor, ProbeBatchRequest, ProbeBatchResult} from "./types.js";

@@ -8,23 +8,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
-import type {ScoreMode} from "../model/score.js";
-import {coverageWeights, maskedImages, masksFromMaps, weightedMaskSums} from "./masking.js";
-import {riseMasksFromDraws, type RiseMaskDraw, type RiseMaskSettings} from "./rise-masks.js";
-
-export type MaskRecipe =
-  /** RISE: the drawn cells and shifts of each mask of the batch. */
-  | {kind: "rise"; settings: RiseMaskSettings; draws: RiseMaskDraw[]}
-  /** Feature-map masks (Score-CAM, SISE): the batch's low-resolution maps, layer by layer. */
-  | {kind: "channels"; height: number; width: number; parts: ChannelPlanes[]};
-
-/** `count` maps of h×w (row-major, one after another) from one layer. */
-export interface ChannelPlanes {
-  planes: Float32Array;
-  count: number;
-  h: number;
-  w: number;
-}
+import {coverageWeights, maskedImages, masksFromMaps, weightedMaskSums} from "./masks.js";
+import {riseMasksFromDraws} from "./rise-masks.js";
+import type {MaskRecipe, MaskRecipeRequest, MaskRecipeResult, MaskWeighting} from "./types.js";
 
 /** Masks [b, H, W, 1] of a recipe, as its source's `make` would return them. */
 export function masksFromRecipe(recipe: MaskRecipe): tf.Tensor4D {
@@ -32,30 +18,8 @@ export function masksFromRecipe(recipe: MaskRecipe): tf.Tensor4D {
   return tf.tidy(() => masksFromMaps(recipe.parts.map(({planes, count, h, w}) => tf.tensor4d(planes, [count, h, w, 1])), recipe.height, recipe.width));
 }
 
-/** How each mask's score becomes its weight in Σ_k weight_k·m_k (RISE: the score; SISE: score / coverage). */
-export type MaskWeighting = "score" | "coverage";
-
 export function maskWeights(weighting: MaskWeighting, scores: tf.Tensor1D, masks: tf.Tensor4D): tf.Tensor1D {
   return weighting === "score" ? scores : coverageWeights(scores, masks);
-}
-
-export interface MaskRecipeRequest {
-  /** The image [1, H, W, 3] in pixel space (0..255, model input size). */
-  pixels: Float32Array;
-  recipe: MaskRecipe;
-  classIndex: number;
-  score: ScoreMode;
-  /** Without weighting only the scores come back. */
-  weighting: MaskWeighting | null;
-  /** Parts [from, to) of the batch that get a weighted sum each (one per stream segment they touch). */
-  parts: [number, number][];
-}
-
-export interface MaskRecipeResult {
-  /** s_k of each mask of the batch. */
-  scores: Float32Array;
-  /** Σ weight_k·m_k over each requested part, [H·W] row-major. */
-  sums: Float32Array[];
 }
 
 /** Makes, scores and sums one recipe's masks on `model` in this thread (what a pool worker runs). */
@@ -78,3 +42,5 @@ export async function scoreMaskRecipe(model: ExplainableModel, request: MaskReci
     tf.dispose([scores!, ...sums]);
   }
 }
+
+export type {ChannelPlanes, MaskRecipe, MaskRecipeRequest, MaskRecipeResult, MaskWeighting} from "./types.js";

@@ -7,23 +7,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
 import type {ScoreMode} from "../model/score.js";
-import {runInOrder, type PassExecutor} from "./executor.js";
-import {maskedImages, weightedMaskSums} from "./masking.js";
-import {maskWeights, type MaskRecipe, type MaskWeighting} from "./mask-recipes.js";
-import {assertFinite} from "./pipeline.js";
+import {runInOrder} from "./executor.js";
+import {assertModelFinite} from "./finite.js";
+import {maskWeights} from "./mask-recipes.js";
+import {maskedImages, weightedMaskSums} from "./masks.js";
 import {yieldToEventLoop, type WorkTracker} from "./progress.js";
-
-/** Masks made on demand, batch by batch, so that thousands of them never sit in memory at once. */
-export interface MaskSource {
-  count: number;
-  /** Masks start..start+size−1 as [size, H, W, 1] (0..1) at the model's input size; called in order. */
-  make(start: number, size: number): tf.Tensor4D;
-  /**
-   * The same masks as data an executor can make them from (mask-recipes.ts); called in order,
-   * instead of `make` (a run uses one or the other). Without it, masks are made in this thread.
-   */
-  recipe?(start: number, size: number): MaskRecipe;
-}
+import type {MaskSource, MaskWeighting, PassExecutor, ProbeBatchRequest} from "./types.js";
 
 export interface MaskScoring {
   classIndex: number;
@@ -92,7 +81,7 @@ async function scoreInThread(model: ExplainableModel, pixels: tf.Tensor4D, sourc
     if (weighting) sums.add(start, size, partials as tf.Tensor2D[]);
     const values = await batchScores!.data();
     batchScores!.dispose();
-    assertFinite(values, "class score");
+    assertModelFinite(values, "class score");
     scores.set(values, start);
     await yieldToEventLoop();
     work.advance(size);
@@ -136,7 +125,7 @@ async function scoreWithExecutor(executor: PassExecutor, pixels: tf.Tensor4D, so
     },
     consume: async ({start, masks, values, partials}) => {
       try {
-        assertFinite(values, "class score");
+        assertModelFinite(values, "class score");
         if (weighting) {
           const [height, width] = [pixels.shape[1], pixels.shape[2]];
           const taken = masks
@@ -209,3 +198,69 @@ class SegmentSums {
     this.sums.fill(null);
   }
 }
+
+/** Batches of gradient passes over generated inputs (Integrated Grad-CAM's path points, IG's). */
+export interface GradientBatches {
+  /** Inputs in all. */
+  count: number;
+  batchSize: number;
+  /** Inputs first..first+count−1 as pixels [count, H, W, 3] (0..255, model input size). */
+  inputs(first: number, count: number): tf.Tensor4D;
+  /** Layers probed; with `inputGradient` the pass also differentiates to the pixels (in this thread). */
+  request: ProbeBatchRequest & {inputGradient?: boolean};
+  /** What a batch's pass leaves behind, from its activations and gradients (run in a tidy). */
+  reduce(pass: {activations: tf.Tensor4D[]; gradients: tf.Tensor4D[]; inputGradient?: tf.Tensor4D}): tf.Tensor;
+  /** Takes a batch's reduced tensor and scores in input order; both are disposed after it returns. */
+  consume(first: number, count: number, reduced: tf.Tensor, scores: tf.Tensor1D): void | Promise<void>;
+  work: WorkTracker;
+}
+
+/**
+ * Runs gradient batches in this thread, or through the executor with several in flight (taken in
+ * input order, so results equal the sequential run's bit for bit); progress and cancellation
+ * after every batch. Input gradients always run here (executors return layer gradients only).
+ */
+export async function runGradientBatches(model: ExplainableModel, executor: PassExecutor | undefined, spec: GradientBatches): Promise<void> {
+  const {count, batchSize, request, work} = spec;
+  const finish = async (first: number, size: number, reduced: tf.Tensor, scores: tf.Tensor1D) => {
+    try {
+      await spec.consume(first, size, reduced, scores);
+    } finally {
+      tf.dispose([reduced, scores]);
+    }
+    await yieldToEventLoop();
+    work.advance(size);
+  };
+  if (!executor || request.inputGradient) {
+    for (let first = 0; first < count; first += batchSize) {
+      const size = Math.min(batchSize, count - first);
+      const [reduced, scores] = tf.tidy(() => {
+        const probe = model.probe(spec.inputs(first, size), request);
+        return [spec.reduce({activations: probe.activations, gradients: probe.gradients!, inputGradient: probe.inputGradient}), probe.scores!];
+      });
+      await finish(first, size, reduced!, scores as tf.Tensor1D);
+    }
+    return;
+  }
+  await runInOrder({
+    count: Math.ceil(count / batchSize),
+    concurrency: executor.concurrency,
+    start: async (batch) => {
+      const first = batch * batchSize;
+      const size = Math.min(batchSize, count - first);
+      const inputs = spec.inputs(first, size);
+      const values = (await inputs.data()) as Float32Array;
+      inputs.dispose();
+      return {first, size, probe: await executor.probeBatch(values, size, request, work.signal)};
+    },
+    consume: async ({first, size, probe}) => {
+      const reduced = tf.tidy(() => {
+        const tensors = (arrays: Float32Array[]) => arrays.map((values, i) => tf.tensor4d(values, probe.shapes[i] as [number, number, number, number]));
+        return spec.reduce({activations: tensors(probe.activations), gradients: tensors(probe.gradients)});
+      });
+      await finish(first, size, reduced, tf.tensor1d(probe.scores));
+    }
+  });
+}
+
+export type {MaskSource} from "./types.js";

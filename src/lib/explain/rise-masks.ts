@@ -8,23 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {seededRandom, type Random} from "../random.js";
-import type {MaskSource} from "./scoring.js";
-
-export interface RiseMaskSettings {
-  /** s: cells per side. */
-  grid: number;
-  /** p: probability that a cell is kept. */
-  keep: number;
-  height: number;
-  width: number;
-}
-
-export interface RiseMaskDraw {
-  /** s×s cells, row-major, 1 = kept. */
-  cells: Uint8Array;
-  shiftY: number;
-  shiftX: number;
-}
+import type {MaskSource, RiseMaskDraw, RiseMaskSettings} from "./types.js";
 
 /** Cell size ⌈H/s⌉ × ⌈W/s⌉: the upsampled grid is one cell larger than the image each way. */
 export function riseCellSize(settings: RiseMaskSettings): {cellHeight: number; cellWidth: number} {
@@ -129,3 +113,5 @@ export function riseMaskSource(count: number, settings: RiseMaskSettings, seed: 
     recipe: (start, size) => ({kind: "rise", settings: {...settings}, draws: draw(start, size)})
   };
 }
+
+export type {RiseMaskDraw, RiseMaskSettings} from "./types.js";
