@@ -3,6 +3,7 @@ import {resolveSize, type GeneratorOptions} from "./dataset-options.js";
 import {createShapesDataset} from "./shapes.js";
 import {createShapesPairsDataset} from "./shapes-pairs.js";
 import {createDefectsDataset, DEFECT_CLASS_NAMES} from "./defects.js";
+import {createScenesDataset} from "./scenes.js";
 import type {Dataset, DatasetName} from "./types.js";
 
 export type {Dataset, DatasetName, Instance, Sample} from "./types.js";
@@ -10,9 +11,9 @@ export type {GeneratorOptions} from "./dataset-options.js";
 export {DEFAULT_SIZE} from "./dataset-options.js";
 export {SHAPE_CLASS_NAMES} from "./shape-classes.js";
 export {TEST_SEED, TRAIN_SEED, VALIDATION_SEED, sampleSeed} from "./seeds.js";
-export {createShapesDataset, createShapesPairsDataset, createDefectsDataset, DEFECT_CLASS_NAMES};
+export {createShapesDataset, createShapesPairsDataset, createDefectsDataset, createScenesDataset, DEFECT_CLASS_NAMES};
 
-export const DATASET_NAMES: readonly DatasetName[] = ["shapes", "shapes-pairs", "defects"];
+export const DATASET_NAMES: readonly DatasetName[] = ["shapes", "shapes-pairs", "defects", "scenes"];
 
 export function isDatasetName(name: string): name is DatasetName {
   return (DATASET_NAMES as readonly string[]).includes(name);
@@ -27,6 +28,8 @@ export function getDataset(name: DatasetName, options: GeneratorOptions = {}): D
       return createShapesPairsDataset(options);
     case "defects":
       return createDefectsDataset(options);
+    case "scenes":
+      return createScenesDataset(options);
     default:
       throw new Error(`unknown data set ${name}`);
   }

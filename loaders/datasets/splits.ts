@@ -10,7 +10,13 @@ import {decodePng} from "./png.js";
 import type {DatasetName, Sample} from "./types.js";
 
 /** Images per committed test split. */
-export const TEST_SPLIT_SIZES: Record<DatasetName, number> = {shapes: 300, "shapes-pairs": 120, defects: 250};
+export const TEST_SPLIT_SIZES: Record<DatasetName, number> = {shapes: 300, "shapes-pairs": 120, defects: 250, scenes: 240};
+
+/**
+ * Images per committed validation split (VALIDATION_SEED), for sets that commit one: scenes fits
+ * its models' temperature on it, so it must be fixed. Other sets validate on the fly.
+ */
+export const VALIDATION_SPLIT_SIZES: Partial<Record<DatasetName, number>> = {scenes: 100};
 
 export const MASK_ENCODING = "rle-row-major-zeros-first";
 
@@ -19,6 +25,11 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** Directory of a set's committed test split (absolute). */
 export function testSplitDirectory(name: DatasetName, root = REPO_ROOT): string {
   return join(root, "data", name, "test");
+}
+
+/** Directory of a set's committed validation split (absolute); only sets in VALIDATION_SPLIT_SIZES have one. */
+export function validationSplitDirectory(name: DatasetName, root = REPO_ROOT): string {
+  return join(root, "data", name, "val");
 }
 
 export function imageFileName(position: number): string {

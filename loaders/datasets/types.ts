@@ -2,7 +2,7 @@
  * Contract between the dataset generators, the committed test splits, training and the
  * benchmark. Images are RGB, row-major, 3 bytes per pixel (HxWx3, values 0..255).
  */
-export type DatasetName = "shapes" | "shapes-pairs" | "defects";
+export type DatasetName = "shapes" | "shapes-pairs" | "defects" | "scenes";
 
 export interface Instance {
   /** Class index into the dataset's class names. */
@@ -34,6 +34,11 @@ export interface Dataset {
   classes: readonly string[];
   width: number;
   height: number;
+  /**
+   * Multi-label (scenes): an image may hold several classes (Sample.labels, all present classes),
+   * models score each class independently (sigmoid). Absent = single-label (softmax).
+   */
+  multiLabel?: boolean;
   /** Deterministic: the same (index, seed) always gives byte-identical output. */
   sample(index: number, seed: number): Sample;
 }
