@@ -36,12 +36,22 @@ export interface ModelCard {
   inputSize: [number, number, number];
   preprocessing: Preprocessing;
   output: "logits";
+  /**
+   * How class scores come from the logits: softmax over classes (single-label sets; absent
+   * means softmax) or an independent sigmoid per class (multi-label sets such as scenes).
+   */
+  score?: "softmax" | "sigmoid";
   classes: string[];
   dataset: string;
   testSplit: {directory: string; images: number; seed: number};
+  /** Single-label: top-1 accuracy. Multi-label: share of test images whose top-scoring class is present. */
   testAccuracy: number;
+  /** Single-label: accuracy per true class. Multi-label: per class, the top-1 hit rate on the images it is present in. */
   perClassAccuracy: Record<string, number>;
+  /** Single-label: validation accuracy. Multi-label: validation mAP. */
   validationAccuracy: number | null;
+  /** Multi-label models only: ranking quality and calibration (see loaders/train/multilabel.ts). */
+  multiLabel?: MultiLabelCard;
   training: {
     steps: number;
     batch: number;
@@ -61,6 +71,30 @@ export interface ModelCard {
   };
   date: string;
   command: string;
+}
+
+export interface MultiLabelCard {
+  /** Mean over classes of the per-class average precision on the test split (non-interpolated). */
+  testMap: number;
+  perClassAp: Record<string, number>;
+  /** (image, present class) pairs in the test split. */
+  testPositives: number;
+  validationSplit: {directory: string; images: number; seed: number};
+  calibration: {
+    method: string;
+    /** Logits were divided by this (baked into the last Dense layer's kernel and bias). */
+    temperature: number;
+    /** Expected calibration error of the sigmoid scores, every (image, class) score, 15 equal-width bins. */
+    eceBins: number;
+    testEceBefore: number;
+    testEceAfter: number;
+    validationEceBefore: number;
+    validationEceAfter: number;
+    testLossBefore: number;
+    testLossAfter: number;
+  };
+  /** Quantiles of the calibrated sigmoid scores on the test split, present-class and absent-class pairs. */
+  scoreQuantiles: {q: number[]; positives: number[]; negatives: number[]};
 }
 
 export function summariseArchitecture(model: tf.LayersModel, family: string): ArchitectureSummary {

@@ -12,10 +12,13 @@ export interface Batch {
   /** [N, H, W, 3] float32 in [0, 1]. */
   pixels: Float32Array;
   labels: Int32Array;
+  /** Multi-label sets only: [N, classes] multi-hot (1 = class present), row-major. */
+  targets?: Float32Array;
   shape: [number, number, number, number];
 }
 
-export function samplesToBatch(samples: readonly Sample[], augment?: Random): Batch {
+/** `multiLabelClasses`: the class count of a multi-label set, to fill `targets` from each sample's labels. */
+export function samplesToBatch(samples: readonly Sample[], augment?: Random, multiLabelClasses?: number): Batch {
   if (samples.length === 0) throw new Error("empty batch");
   const {width, height} = samples[0]!;
   const perImage = width * height * 3;
@@ -33,12 +36,26 @@ export function samplesToBatch(samples: readonly Sample[], augment?: Random): Ba
       pixels[base + i] = augment ? Math.min(1, Math.max(0, value)) : value;
     }
   });
-  return {pixels, labels, shape: [samples.length, height, width, 3]};
+  const batch: Batch = {pixels, labels, shape: [samples.length, height, width, 3]};
+  if (multiLabelClasses !== undefined) {
+    const targets = new Float32Array(samples.length * multiLabelClasses);
+    samples.forEach((sample, n) => {
+      for (const c of sample.labels ?? [sample.label]) {
+        if (!Number.isInteger(c) || c < 0 || c >= multiLabelClasses) throw new Error(`label ${c} outside 0..${multiLabelClasses - 1}`);
+        targets[n * multiLabelClasses + c] = 1;
+      }
+    });
+    batch.targets = targets;
+  }
+  return batch;
 }
 
+/** y: the multi-hot targets where the batch has them, else one-hot labels. */
 export function batchToTensors(batch: Batch, classes: number): {x: tf.Tensor4D; y: tf.Tensor2D} {
   return tf.tidy(() => ({
     x: tf.tensor4d(batch.pixels, batch.shape),
-    y: tf.oneHot(tf.tensor1d(batch.labels, "int32"), classes).toFloat() as tf.Tensor2D
+    y: batch.targets
+      ? tf.tensor2d(batch.targets, [batch.shape[0], classes])
+      : (tf.oneHot(tf.tensor1d(batch.labels, "int32"), classes).toFloat() as tf.Tensor2D)
   }));
 }

@@ -6,19 +6,19 @@ import * as tf from "@tensorflow/tfjs";
 import {basename} from "node:path";
 import {selectNodeBackend} from "../backend.js";
 import {getDataset, TEST_SEED, TRAIN_SEED, VALIDATION_SEED} from "../datasets/index.js";
-import {loadSplit, testSplitDirectory} from "../datasets/splits.js";
+import {loadSplit, testSplitDirectory, validationSplitDirectory} from "../datasets/splits.js";
 import type {Sample} from "../datasets/types.js";
 import {buildModel} from "../models/build.js";
-import {DEFAULT_PREPROCESSING, summariseArchitecture, writeCard, type ModelCard} from "../models/card.js";
+import {DEFAULT_PREPROCESSING, summariseArchitecture, writeCard, type ModelCard, type MultiLabelCard} from "../models/card.js";
 import {saveLayersModelToDir} from "../models/save.js";
 import {parseTrainArgs} from "./args.js";
 import {hasCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointState} from "./checkpoint.js";
-import {evaluate} from "./evaluate.js";
+import {evaluate, type Evaluation} from "./evaluate.js";
+import {calibrateMultiLabel, multiLabelTopOne, multiLabelValidation} from "./multilabel-run.js";
 import {ProgressBar} from "./progress.js";
 import {recalibrateBatchNorm} from "./recalibrate.js";
 import {SCHEDULE_DESCRIPTION} from "./schedule.js";
 import {Trainer, type NamedTensor} from "./trainer.js";
-import {DataParallelTrainer} from "../pool/data-parallel.js";
 
 /** Images used to recompute batch-norm statistics at checkpoints and at the end. */
 const CALIBRATION_SAMPLES = 512;
@@ -29,6 +29,10 @@ async function main(): Promise<void> {
   const command = `npx tsx loaders/train/main.ts ${process.argv.slice(2).join(" ")}`;
   const {backend, provider} = await selectNodeBackend(args.backend);
   const dataset = getDataset(args.dataset);
+  const multiLabel = dataset.multiLabel === true;
+  if (multiLabel && args.workers > 1) {
+    throw new Error(`--workers ${args.workers}: the data-parallel pool trains with softmax cross-entropy only; train ${args.dataset} (multi-label) with --workers 1`);
+  }
   // Offset by the run seed so different seeds see different data; never the test/validation seeds.
   const trainSeed = TRAIN_SEED + args.seed * 7919;
   if (trainSeed === TEST_SEED || trainSeed === VALIDATION_SEED) throw new Error("training seed collides with a held-out seed");
@@ -56,20 +60,27 @@ async function main(): Promise<void> {
   const trainer = new Trainer(model, dataset, {batch: args.batch, learningRate: args.lr, totalSteps: args.steps, trainSeed, augment: args.augment});
   if (restore) await trainer.restore(restore.step, restore.weights);
   // With --workers N, each step's batch is split over N threads; they share this trainer's Adam.
-  const parallel = args.workers > 1 ? await DataParallelTrainer.create(model, {workers: args.workers, backend: args.backend, optimizer: trainer.optimizer}) : null;
+  // Imported only when used: a one-thread run should not load (or depend on) the worker pool.
+  const parallel = args.workers > 1 ? await (await import("../pool/data-parallel.js")).DataParallelTrainer.create(model, {workers: args.workers, backend: args.backend, optimizer: trainer.optimizer}) : null;
   if (parallel) bar.log(`data parallel over ${parallel.workers} worker threads`);
   const trainStep = () =>
     parallel ? trainer.trainStepWith((batch, learningRate) => parallel.step(batch, dataset.classes.length, learningRate)) : Promise.resolve(trainer.trainStep());
   bar.log(`${model.name}: ${model.countParams()} parameters, ${model.layers.length} layers`);
 
-  const validation: Sample[] = Array.from({length: args.validationSamples}, (_, i) => dataset.sample(i, VALIDATION_SEED));
+  // Multi-label sets validate on their committed val split (the one the temperature is fitted on).
+  const validation: Sample[] = multiLabel
+    ? args.validationSamples > 0
+      ? loadSplit(validationSplitDirectory(args.dataset)).images
+      : []
+    : Array.from({length: args.validationSamples}, (_, i) => dataset.sample(i, VALIDATION_SEED));
   // Calibration images come from the training stream far beyond any index a run reaches.
   const calibration: Sample[] = Array.from({length: CALIBRATION_SAMPLES}, (_, i) => dataset.sample(CALIBRATION_START + i, trainSeed));
   const validate = (): number => {
     // Only moving statistics change, which training itself never reads, so this is safe mid-run.
     recalibrateBatchNorm(model, calibration);
-    return evaluate(model, validation, dataset.classes).accuracy;
+    return multiLabel ? multiLabelValidation(model, validation, dataset.classes).map : evaluate(model, validation, dataset.classes).accuracy;
   };
+  const validationName = multiLabel ? "validation mAP" : "validation accuracy";
 
   const runStart = Date.now();
   // Wall time of earlier runs (from the checkpoint) plus this run's; fixed once, state changes below.
@@ -112,7 +123,7 @@ async function main(): Promise<void> {
       const validationAccuracy = args.validationSamples > 0 ? validate() : null;
       state = {...state, step: trainer.step, elapsedSeconds: elapsed(), lastValidationAccuracy: validationAccuracy};
       await saveCheckpoint(args.out, trainer, state);
-      const shown = validationAccuracy === null ? "" : `, validation accuracy ${(validationAccuracy * 100).toFixed(1)}%`;
+      const shown = validationAccuracy === null ? "" : `, ${validationName} ${(validationAccuracy * 100).toFixed(1)}%`;
       bar.log(`step ${trainer.step}: checkpoint saved${shown}, lr ${result.learningRate.toExponential(2)}, ${tf.memory().numTensors} tensors`);
     }
   }
@@ -120,23 +131,41 @@ async function main(): Promise<void> {
   await parallel?.close(); // brings this thread's model and Adam up to date first
   const validationAccuracy = args.validationSamples > 0 ? validate() : (recalibrateBatchNorm(model, calibration), null);
   const split = loadSplit(testSplitDirectory(args.dataset));
-  const test = evaluate(model, split.images, dataset.classes);
-  bar.log(`validation ${validationAccuracy === null ? "-" : (validationAccuracy * 100).toFixed(2)}%, test ${(test.accuracy * 100).toFixed(2)}% on ${test.count} images`);
+  let test: Evaluation;
+  let multiLabelCard: MultiLabelCard | undefined;
+  if (multiLabel) {
+    // Before the temperature is baked in: the final checkpoint below keeps the uncalibrated model,
+    // so a resumed run (--steps more) continues training it; only model.json is calibrated.
+    await saveCheckpoint(args.out, trainer, {...state, step: trainer.step, elapsedSeconds: wallTimeSeconds, lastValidationAccuracy: validationAccuracy});
+    const valSplit = loadSplit(validationSplitDirectory(args.dataset));
+    multiLabelCard = calibrateMultiLabel(model, valSplit, split, dataset.classes, `data/${args.dataset}/val`);
+    test = multiLabelTopOne(model, split.images, dataset.classes);
+    const c = multiLabelCard.calibration;
+    bar.log(
+      `test mAP ${(multiLabelCard.testMap * 100).toFixed(2)}% on ${multiLabelCard.testPositives} (image, class) pairs; temperature ${c.temperature.toFixed(4)}, ` +
+        `test ECE ${c.testEceBefore.toFixed(4)} -> ${c.testEceAfter.toFixed(4)}; top-1 present ${(test.accuracy * 100).toFixed(2)}%`
+    );
+  } else {
+    test = evaluate(model, split.images, dataset.classes);
+    bar.log(`validation ${validationAccuracy === null ? "-" : (validationAccuracy * 100).toFixed(2)}%, test ${(test.accuracy * 100).toFixed(2)}% on ${test.count} images`);
+  }
   await saveLayersModelToDir(model, args.out);
   // A final checkpoint lets a later run extend this one (--resume --steps <more>).
-  await saveCheckpoint(args.out, trainer, {...state, step: trainer.step, elapsedSeconds: wallTimeSeconds, lastValidationAccuracy: validationAccuracy});
+  if (!multiLabel) await saveCheckpoint(args.out, trainer, {...state, step: trainer.step, elapsedSeconds: wallTimeSeconds, lastValidationAccuracy: validationAccuracy});
   const card: ModelCard = {
     name: basename(args.out),
     architecture: summariseArchitecture(model, args.model),
     inputSize: [dataset.height, dataset.width, 3],
     preprocessing: DEFAULT_PREPROCESSING,
     output: "logits",
+    score: multiLabel ? "sigmoid" : "softmax",
     classes: [...dataset.classes],
     dataset: args.dataset,
     testSplit: {directory: `data/${args.dataset}/test`, images: test.count, seed: split.seed},
     testAccuracy: test.accuracy,
     perClassAccuracy: test.perClass,
     validationAccuracy,
+    ...(multiLabelCard ? {multiLabel: multiLabelCard} : {}),
     training: {
       steps: args.steps,
       batch: args.batch,

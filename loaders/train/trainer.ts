@@ -23,6 +23,12 @@ export interface TrainerOptions {
   /** Seed of the training sample stream; must differ from the validation and test seeds. */
   trainSeed: number;
   augment: boolean;
+  /**
+   * Multi-label (sigmoid outputs, binary cross-entropy on multi-hot targets) instead of softmax
+   * cross-entropy; the reported accuracy is then the share of images with every class right at
+   * score 0.5 (logit 0). Defaults to dataset.multiLabel.
+   */
+  multiLabel?: boolean;
 }
 
 export interface StepResult {
@@ -37,6 +43,7 @@ export class Trainer {
   /** Steps completed so far. */
   step = 0;
   private readonly variables: tf.Variable[];
+  readonly multiLabel: boolean;
 
   constructor(
     readonly model: tf.LayersModel,
@@ -44,6 +51,7 @@ export class Trainer {
     readonly options: TrainerOptions
   ) {
     this.optimizer = tf.train.adam(options.learningRate);
+    this.multiLabel = options.multiLabel ?? dataset.multiLabel === true;
     // Fixed order: the optimizer keys its moment estimates by position in this list.
     this.variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   }
@@ -52,7 +60,7 @@ export class Trainer {
   batchAt(step: number): Batch {
     const {batch, trainSeed, augment} = this.options;
     const samples = Array.from({length: batch}, (_, i) => this.dataset.sample(step * batch + i, trainSeed));
-    return samplesToBatch(samples, augment ? seededRandom(trainSeed ^ (step * 2654435761)) : undefined);
+    return samplesToBatch(samples, augment ? seededRandom(trainSeed ^ (step * 2654435761)) : undefined, this.multiLabel ? this.dataset.classes.length : undefined);
   }
 
   /** Runs one optimisation step on `batch` (defaults to the batch of the current step). */
@@ -67,13 +75,21 @@ export class Trainer {
       () => {
         const out = this.model.apply(x, {training: true}) as tf.Tensor;
         logits = tf.keep(out);
+        // Multi-label: mean over images of the per-class BCE summed over classes (the mean over
+        // all entries would shrink the gradient by the class count; Adam mostly undoes that, but
+        // the loss then reads like the softmax one).
+        if (this.multiLabel) return tf.losses.sigmoidCrossEntropy(y, out).mul(classes) as tf.Scalar;
         return tf.losses.softmaxCrossEntropy(y, out) as tf.Scalar;
       },
       true,
       this.variables
     );
     const loss = lossTensor!.dataSync()[0]!;
-    const accuracy = tf.tidy(() => tf.mean(tf.equal(tf.argMax(logits!, -1), tf.argMax(y, -1)).toFloat()).dataSync()[0]!);
+    const accuracy = tf.tidy(() => {
+      if (!this.multiLabel) return tf.mean(tf.equal(tf.argMax(logits!, -1), tf.argMax(y, -1)).toFloat()).dataSync()[0]!;
+      const wrong = tf.notEqual(tf.greater(logits!, 0), tf.greater(y, 0.5)).any(-1);
+      return tf.sub(1, tf.mean(wrong.toFloat())).dataSync()[0]!;
+    });
     tf.dispose([lossTensor!, logits!, x, y]);
     this.step++;
     return {step: this.step, loss, accuracy, learningRate};
