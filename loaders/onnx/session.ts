@@ -53,6 +53,12 @@ export function onnxAvailable(): boolean {
 export interface SessionOptions {
   /** ONNX Runtime intra-op threads (default: all cores of this process). */
   intraOpThreads?: number;
+  /**
+   * Let the intra-op threads spin-wait after each run (ONNX Runtime's default). Off by default:
+   * spinning threads take CPU from tfjs's passes and other work between forward batches (measured:
+   * about half a core kept busy while the process waits). bench/onnx.ts measures both.
+   */
+  spinning?: boolean;
 }
 
 export interface OutputTensor {
@@ -79,7 +85,9 @@ export class OnnxModelSession {
       graphOptimizationLevel: "all",
       executionMode: "sequential",
       intraOpNumThreads: threads,
-      interOpNumThreads: 1
+      interOpNumThreads: 1,
+      // Session config key "session.intra_op.allow_spinning" (onnxruntime_session_options_config_keys.h).
+      extra: {session: {intra_op: {allow_spinning: options.spinning ? "1" : "0"}}}
     });
     return new OnnxModelSession(session, o, model, threads);
   }
@@ -162,14 +170,15 @@ export async function openOnnxSession(model: Convertible, options: OpenOptions =
     ...(options.skipModelOutput ? {skipModelOutput: true} : {}),
     ...(explainable ? {preprocessing: model.meta.preprocessing} : {})
   };
-  const key = JSON.stringify({threads, ...convert});
+  const spinning = options.spinning === true;
+  const key = JSON.stringify({threads, spinning, ...convert});
   let byOptions = cache.get(model);
   if (!byOptions) cache.set(model, (byOptions = new Map()));
   let entry = byOptions.get(key);
   if (!entry) {
     const created: CacheEntry = {
       refs: 0,
-      session: Promise.resolve().then(() => OnnxModelSession.create(modelToOnnx(explainable ? model.model : model, convert), {intraOpThreads: threads}))
+      session: Promise.resolve().then(() => OnnxModelSession.create(modelToOnnx(explainable ? model.model : model, convert), {intraOpThreads: threads, spinning}))
     };
     // A failed conversion is not cached: the next open reports the error again.
     created.session.catch(() => byOptions!.get(key) === created && byOptions!.delete(key));
