@@ -5,7 +5,10 @@
  * paper-scale architectures, at batch 1 and 8; a layer without a conversion is a clear error and
  * `auto` falls back to tfjs; the serialised bytes decode with onnx-proto.
  */
+import {createRequire} from "node:module";
+import {dirname, join} from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import type {onnx as OnnxTypes} from "onnx-proto";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
 import {fp32FlopsPerCycle} from "../loaders/bench/machine.js";
@@ -18,6 +21,8 @@ import {loadOnnxProto} from "../loaders/onnx/proto.js";
 import {OnnxModelSession, onnxAvailable, OnnxUnavailableError, openOnnxSession} from "../loaders/onnx/session.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {foldBatchNorm} from "../src/lib/model/fold-batchnorm.js";
+import {loadModelFromParts} from "../src/lib/model/load.js";
+import {tinyGraphModel} from "./helpers/tiny-graph-model.js";
 import {testImage} from "./helpers/tiny-models.js";
 
 beforeAll(async () => {
@@ -147,6 +152,60 @@ describe("nsfwjs models", () => {
     const model = await openModel("nsfwjs:inception_v3");
     await expectMatchesTfjs(model, 300);
     model.dispose();
+  });
+});
+
+/** nsfwjs' MobileNetV2 "mid" ships as a GraphModel (fused conv ops); openModel takes LayersModels only from nsfwjs. */
+async function nsfwjsGraphModel(): Promise<tf.GraphModel> {
+  const require = createRequire(import.meta.url);
+  const base = join(dirname(require.resolve("nsfwjs")), "..", "models", "mobilenet_v2_mid");
+  const shard = async (path: string) => {
+    const bytes = Buffer.from(require(join(base, `${path.replace(/\.bin$/, "").replace(/^.*\//, "")}.min.js`)) as string, "base64");
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  };
+  return (await loadModelFromParts(require(join(base, "model.min.js")) as object, shard, "nsfwjs mobilenet_v2_mid")) as tf.GraphModel;
+}
+
+describe("GraphModels", () => {
+  it("the hand-written GraphModel (Conv2D, Relu, MaxPool, Mean, MatMul, BiasAdd, Softmax) matches tfjs, with and without its softmax", async () => {
+    const graph = await tinyGraphModel();
+    const model = new ExplainableModel(graph, {classNames: ["a", "b", "c"]});
+    const pixels = pixelBatch(model, 3, 60);
+    const handle = await openOnnxSession(model, {intraOpThreads: 1, outputs: ["relu1"]});
+    const results = await handle.session.run(pixels, 3);
+    expect(relativeError(results.get("logits")!.data, await tfjsLogits(model, pixels, 3))).toBeLessThan(1e-5);
+    const x = tf.tensor4d(pixels, [3, 4, 4, 3]);
+    const relu1 = model.probe(x, {layers: ["relu1"]});
+    expect(results.get("relu1")!.shape).toEqual([3, 4, 4, 2]);
+    expect(relativeError(results.get("relu1")!.data, relu1.activations[0]!.dataSync() as Float32Array)).toBeLessThan(1e-6);
+    const probabilities = await (await OnnxModelSession.create(modelToOnnx(graph), {intraOpThreads: 1})).forward(tf.div(x, 255).dataSync() as Float32Array, 3);
+    expect(relativeError(probabilities, (graph.predict(tf.div(x, 255)) as tf.Tensor).dataSync() as Float32Array)).toBeLessThan(1e-6);
+    tf.dispose([x, relu1.logits, ...relu1.activations]);
+    await handle.dispose();
+  });
+
+  it("nsfwjs MobileNetV2 mid (GraphModel: _FusedConv2D, FusedDepthwiseConv2dNative, _FusedMatMul) matches tfjs at batch 1 and 8", async () => {
+    const model = new ExplainableModel(await nsfwjsGraphModel(), {name: "nsfwjs mobilenet_v2_mid"});
+    await expectMatchesTfjs(model, 400);
+    model.dispose();
+  });
+
+  it("names the op it cannot convert", async () => {
+    // image [N, 2, 2, 3] → Square (runs in tfjs, has no conversion here) → spatial Mean → [N, 3].
+    const modelTopology = {
+      node: [
+        {name: "image", op: "Placeholder", attr: {dtype: {type: "DT_FLOAT"}, shape: {shape: {dim: [-1, 2, 2, 3].map((d) => ({size: String(d)}))}}}},
+        {name: "squared", op: "Square", input: ["image"], attr: {T: {type: "DT_FLOAT"}}},
+        {name: "axes", op: "Const", attr: {value: {tensor: {dtype: "DT_INT32", tensorShape: {dim: [{size: "2"}]}}}, dtype: {type: "DT_INT32"}}},
+        {name: "mean", op: "Mean", input: ["squared", "axes"], attr: {T: {type: "DT_FLOAT"}, Tidx: {type: "DT_INT32"}, keep_dims: {b: false}}}
+      ],
+      versions: {producer: 1}
+    };
+    const graph = await tf.loadGraphModel(
+      tf.io.fromMemory({modelTopology, format: "graph-model", weightSpecs: [{name: "axes", shape: [2], dtype: "int32"}], weightData: new Int32Array([1, 2]).buffer})
+    );
+    expect((graph.predict(tf.ones([1, 2, 2, 3])) as tf.Tensor).shape).toEqual([1, 3]);
+    expect(() => modelToOnnx(graph)).toThrow('cannot convert layer "squared" (Square) to ONNX: this op has no ONNX conversion');
   });
 });
 
@@ -293,23 +352,25 @@ describe("serialised ModelProto", () => {
     const decoded = onnx.ModelProto.decode(converted.bytes);
     expect(decoded.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([["", 13]]);
     expect(Number(decoded.irVersion)).toBe(onnx.Version.IR_VERSION);
-    const graph = decoded.graph!;
-    const dims = (v: (typeof graph.input)[number]) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    // Decoded messages are class instances: repeated fields are arrays (empty when absent).
+    const graph = decoded.graph as OnnxTypes.GraphProto;
+    const dims = (v: OnnxTypes.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
     expect(graph.input.map((i) => [i.name, dims(i)])).toEqual([["input", ["N", model.inputHeight, model.inputWidth, 3]]]);
     expect(graph.output.map((o) => [o.name, dims(o)])).toEqual([["logits", ["N", model.numClasses]]]);
     // Every node's inputs are produced earlier (topological order) or are initializers / the input.
-    const known = new Set(["input", ...graph.initializer.map((t) => t.name)]);
+    const known = new Set<string>(["input", ...graph.initializer.map((t) => t.name!)]);
     for (const node of graph.node) {
-      for (const i of node.input) expect(known.has(i), `${node.opType} input ${i}`).toBe(true);
-      for (const o of node.output) known.add(o);
+      for (const i of node.input ?? []) expect(known.has(i), `${node.opType} input ${i}`).toBe(true);
+      for (const o of node.output ?? []) known.add(o);
     }
-    expect(graph.node.filter((n) => n.opType === "Conv")).toHaveLength(model.model instanceof tf.LayersModel ? model.model.layers.filter((l) => l.getClassName() === "Conv2D").length : -1);
+    const layers = model.model as tf.LayersModel;
+    expect(graph.node.filter((n) => n.opType === "Conv")).toHaveLength(layers.layers.filter((l) => l.getClassName() === "Conv2D").length);
     // The first convolution's kernel is tfjs's [kh, kw, in, out] reordered to [out, in, kh, kw].
-    const conv = (model.model as tf.LayersModel).layers.find((l) => l.getClassName() === "Conv2D")!;
+    const conv = layers.layers.find((l) => l.getClassName() === "Conv2D")!;
     const kernel = conv.getWeights()[0]!;
     const stored = graph.initializer.find((t) => t.name === `${conv.name}/kernel`)!;
-    expect(stored.dims.map(Number)).toEqual([kernel.shape[3], kernel.shape[2], kernel.shape[0], kernel.shape[1]]);
-    const raw = new Float32Array(Uint8Array.from(stored.rawData).buffer); // a copy: decoded bytes may be an unaligned Buffer view
+    expect(stored.dims!.map(Number)).toEqual([kernel.shape[3], kernel.shape[2], kernel.shape[0], kernel.shape[1]]);
+    const raw = new Float32Array(Uint8Array.from(stored.rawData!).buffer); // a copy: decoded bytes may be an unaligned Buffer view
     expect([...raw]).toEqual([...permute4d(kernel.dataSync() as Float32Array, kernel.shape, [3, 2, 0, 1])]);
     // Re-encoding the decoded message gives the same bytes.
     expect(Buffer.from(onnx.ModelProto.encode(decoded).finish()).equals(Buffer.from(converted.bytes))).toBe(true);

@@ -67,7 +67,7 @@ function numberPair(value: unknown, what: string, node: GraphNode): [number, num
 }
 
 /** TF "same" padding of one spatial axis: total pad split with the extra pixel at the end. */
-function samePads(size: number, kernel: number, stride: number, dilation: number): [number, number] {
+export function samePads(size: number, kernel: number, stride: number, dilation: number): [number, number] {
   const effective = (kernel - 1) * dilation + 1;
   const out = Math.ceil(size / stride);
   const total = Math.max((out - 1) * stride + effective - size, 0);
