@@ -18,7 +18,7 @@ import {explainableModelToOnnx, modelToOnnx, UnsupportedLayerError} from "../loa
 import {permute4d} from "../loaders/onnx/convert-layers.js";
 import {createForwardEngine, resolveEngineChoice} from "../loaders/onnx/engine.js";
 import {loadOnnxProto} from "../loaders/onnx/proto.js";
-import {OnnxModelSession, onnxAvailable, OnnxUnavailableError, openOnnxSession} from "../loaders/onnx/session.js";
+import {forgetOnnxSessions, OnnxModelSession, onnxAvailable, OnnxUnavailableError, openOnnxSession} from "../loaders/onnx/session.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {foldBatchNorm} from "../src/lib/model/fold-batchnorm.js";
 import {loadModelFromParts} from "../src/lib/model/load.js";
@@ -125,7 +125,13 @@ describe("committed models", () => {
     const d = await openOnnxSession(model, {intraOpThreads: 1});
     expect(d.session === a.session).toBe(false);
     await expect(d.session.run(new Float32Array(5), 1)).rejects.toThrow(/needs 12288 values, got 5/);
-    await Promise.all([d.dispose(), other.dispose()]);
+    // Changed weights: forget the cached sessions; the next open converts again, open handles still run.
+    forgetOnnxSessions(model);
+    const e = await openOnnxSession(model, {intraOpThreads: 1});
+    expect(e.session === d.session).toBe(false);
+    const pixels = pixelBatch(model, 1, 3);
+    expect(relativeError(await d.session.forward(pixels, 1), await e.session.forward(pixels, 1))).toBe(0);
+    await Promise.all([d.dispose(), e.dispose(), other.dispose()]);
     model.dispose();
   });
 

@@ -72,7 +72,8 @@ export class OnnxModelSession {
   private constructor(
     private readonly session: Ort.InferenceSession,
     private readonly ortModule: OrtModule,
-    readonly model: OnnxModel,
+    /** The converted model's description (its bytes are not kept: ONNX Runtime holds its own copy). */
+    readonly model: Omit<OnnxModel, "bytes">,
     readonly threads: number
   ) {}
 
@@ -89,7 +90,8 @@ export class OnnxModelSession {
       // Session config key "session.intra_op.allow_spinning" (onnxruntime_session_options_config_keys.h).
       extra: {session: {intra_op: {allow_spinning: options.spinning ? "1" : "0"}}}
     });
-    return new OnnxModelSession(session, o, model, threads);
+    const {bytes: _bytes, ...meta} = model;
+    return new OnnxModelSession(session, o, meta, threads);
   }
 
   /** Shape of one image [height, width, channels]. */
@@ -145,6 +147,14 @@ interface CacheEntry {
 
 /** Sessions by model object, then by options: conversion and session creation happen once. */
 const cache = new WeakMap<object, Map<string, CacheEntry>>();
+
+/**
+ * Forgets the cached sessions of `model` (handles already open keep theirs): the ONNX model holds
+ * the weights as they were at conversion, so a model whose weights change must be reopened.
+ */
+export function forgetOnnxSessions(model: Convertible): void {
+  cache.delete(model);
+}
 
 /** A shared session handle; `dispose()` releases the session when the last handle goes. */
 export interface SessionHandle {
