@@ -1,3 +1,4 @@
+import {splitAt} from "./helpers/split.js";
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
@@ -26,7 +27,7 @@ describe("GraphModel adapter", () => {
     const a = graphModel.logits(x);
     const b = layersModel.logits(x);
     expect((await tf.max(tf.abs(tf.sub(a, b))).data())[0]).toBeLessThan(1e-5);
-    const split = graphModel.split("pool");
+    const split = splitAt(graphModel, "pool");
     const head = split.head(split.activations(x));
     expect((await tf.max(tf.abs(tf.sub(head, b))).data())[0]).toBeLessThan(1e-5);
     for (const layer of ["relu1", "relu2"]) {
@@ -53,6 +54,6 @@ describe("GraphModel adapter", () => {
   });
 
   it("rejects unknown nodes", () => {
-    expect(() => graphModel.split("nope")).toThrow(/layer "nope" does not exist/);
+    expect(() => splitAt(graphModel, "nope")).toThrow(/layer "nope" does not exist/);
   });
 });

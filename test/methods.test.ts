@@ -78,7 +78,7 @@ describe("every method", () => {
   for (const name of Object.keys(METHODS)) {
     it(`${name}: image-sized finite map in [0,1], top class by default, no tensor leak over 20 runs`, async () => {
       const method = getMethod(name);
-      const first = await method.explain(model, image, {steps: 4, masks: 32});
+      const first = await method.explain(model, image, {steps: 4, masks: 32, iterations: 3});
       expect(first.map.width).toBe(20);
       expect(first.map.height).toBe(12);
       expect(first.map.data.length).toBe(240);
@@ -89,13 +89,13 @@ describe("every method", () => {
       expect(first.classIndex).toBe((await logits.argMax(1).data())[0]);
       logits.dispose();
       const before = tf.memory().numTensors;
-      for (let i = 0; i < 20; i++) await method.explain(model, image, {steps: 2, masks: 32, classIndex: i % 3});
+      for (let i = 0; i < 20; i++) await method.explain(model, image, {steps: 2, masks: 32, iterations: 2, classIndex: i % 3});
       expect(tf.memory().numTensors).toBe(before);
     });
 
     it(`${name}: finite on a black image`, async () => {
       const black = {width: 16, height: 16, rgb: new Uint8Array(16 * 16 * 3)};
-      const result = await getMethod(name).explain(model, black, {steps: 2, masks: 32});
+      const result = await getMethod(name).explain(model, black, {steps: 2, masks: 32, iterations: 2});
       expect(result.map.data.every(Number.isFinite)).toBe(true);
     });
   }

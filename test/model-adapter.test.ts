@@ -1,3 +1,4 @@
+import {splitAt} from "./helpers/split.js";
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
@@ -44,21 +45,21 @@ describe("split", () => {
     const x = randomPixels(2, 16, 3);
     const reference = model.model.predict(tf.div(x, 255)) as tf.Tensor;
     for (const layer of model.camLayers) {
-      const split = model.split(layer);
+      const split = splitAt(model, layer);
       const a = split.activations(x);
       const logits = split.headNeedsInput ? split.head(a, x) : split.head(a);
       const probabilities = tf.softmax(logits);
       expect(await maxAbsDiff(probabilities, reference), layer).toBeLessThan(1e-5);
       tf.dispose([a, logits, probabilities]);
     }
-    expect(model.split("block1_dw").headNeedsInput).toBe(true);
-    expect(model.split("block1_out").headNeedsInput).toBe(false);
+    expect(splitAt(model, "block1_dw").headNeedsInput).toBe(true);
+    expect(splitAt(model, "block1_out").headNeedsInput).toBe(false);
     tf.dispose([x, reference]);
   });
 
   it("reports when a skip connection needs the input", () => {
     const model = new ExplainableModel(residualModel());
-    const split = model.split("block1_conv1");
+    const split = splitAt(model, "block1_conv1");
     const a = tf.zeros([1, 16, 16, 8]) as tf.Tensor4D;
     expect(() => split.head(a)).toThrow(/skip connection bypasses layer "block1_conv1"/);
     a.dispose();
@@ -68,7 +69,7 @@ describe("split", () => {
     const model = new ExplainableModel(nestedModel());
     const x = randomPixels(1, 16, 4);
     const reference = model.model.predict(tf.div(x, 255)) as tf.Tensor;
-    const split = model.split("backbone/block1_out");
+    const split = splitAt(model, "backbone/block1_out");
     const a = split.activations(x);
     const logits = split.head(a);
     expect(await maxAbsDiff(logits, reference)).toBeLessThan(1e-5);
@@ -83,7 +84,7 @@ describe("probe gradients", () => {
     const classIndex = 1;
     const probe = model.probe(x, {layers: ["stem_relu", "block1_out"], classIndex, score: "logit", inputGradient: true});
     for (const [i, layer] of ["stem_relu", "block1_out"].entries()) {
-      const split = model.split(layer);
+      const split = splitAt(model, layer);
       const a = probe.activations[i]!;
       const grad = await probe.gradients![i]!.data();
       const values = await a.data();
@@ -181,10 +182,10 @@ describe("probe gradients", () => {
 describe("bad input", () => {
   const model = new ExplainableModel(residualModel());
   it("names unknown layers", () => {
-    expect(() => model.split("no_such_layer")).toThrow(/layer "no_such_layer" does not exist/);
+    expect(() => splitAt(model, "no_such_layer")).toThrow(/layer "no_such_layer" does not exist/);
   });
   it("rejects layers that are not 4-D", () => {
-    expect(() => model.split("gap")).toThrow(/explanations need a 4-D layer/);
+    expect(() => splitAt(model, "gap")).toThrow(/explanations need a 4-D layer/);
   });
   it("rejects classes out of range", () => {
     const x = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;

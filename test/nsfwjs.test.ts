@@ -2,6 +2,7 @@
  * The engine on a real pretrained network: nsfwjs' MobileNetV2 (224², batch norm, depthwise
  * convolutions, residual adds) on the wasm backend with the project's gradient kernels.
  */
+import {splitAt} from "./helpers/split.js";
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
@@ -36,14 +37,14 @@ describe("nsfwjs MobileNetV2", () => {
   it("splits exactly at block ends and inside residual blocks", async () => {
     const reference = model.model.predict(tf.div(pixels, 255)) as tf.Tensor;
     for (const layer of ["block_3_expand_relu", "block_5_project_BN", "block_5_add", "out_relu"]) {
-      const split = model.split(layer);
+      const split = splitAt(model, layer);
       const a = split.activations(pixels);
       const logits = split.head(a, pixels);
       expect(await maxAbs(tf.sub(tf.softmax(logits), reference)), layer).toBeLessThan(1e-4);
       tf.dispose([a, logits]);
     }
-    expect(model.split("block_5_project_BN").headNeedsInput).toBe(true);
-    expect(model.split("block_6_expand_relu").headNeedsInput).toBe(false);
+    expect(splitAt(model, "block_5_project_BN").headNeedsInput).toBe(true);
+    expect(splitAt(model, "block_6_expand_relu").headNeedsInput).toBe(false);
     reference.dispose();
   });
 
@@ -54,7 +55,7 @@ describe("nsfwjs MobileNetV2", () => {
     const a = probe.activations[0]!;
     const values = await a.data();
     const grads = await probe.gradients![0]!.data();
-    const split = model.split(layer);
+    const split = splitAt(model, layer);
     // The largest-gradient positive activations: well away from ReLU6 kinks, clear signal.
     const candidates = [...values.keys()].filter((k) => values[k]! > 0.2 && values[k]! < 5.8);
     candidates.sort((p, q) => Math.abs(grads[q]!) - Math.abs(grads[p]!));

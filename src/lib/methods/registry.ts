@@ -1,6 +1,8 @@
 /** Every method by its CLI name. A new method is one file plus one line here. */
 import type {Method} from "../explain/types.js";
 import {adaSise} from "./adasise.js";
+import {extremalPerturbation} from "./extremal.js";
+import {fullGrad} from "./fullgrad.js";
 import {gradCam} from "./gradcam.js";
 import {gradCamPlusPlus} from "./gradcampp.js";
 import {integratedGradCam} from "./igcam.js";
@@ -21,7 +23,9 @@ export const METHODS: Record<string, Method> = {
   rise,
   scorecam: scoreCam,
   sise,
-  adasise: adaSise
+  adasise: adaSise,
+  fullgrad: fullGrad,
+  extremal: extremalPerturbation
 } as Record<string, Method>;
 
 export function getMethod(name: string): Method {

@@ -1,7 +1,7 @@
 /**
  * The engine's view of a CNN classifier: preprocessing and class names travel with the model,
- * layers are listed with SISE's block ends marked, and the graph can be split or probed at any
- * layer (inside residual blocks and nested models too).
+ * layers are listed with SISE's block ends marked, and the graph can be probed at any layer
+ * (inside residual blocks and nested models too).
  */
 import * as tf from "@tensorflow/tfjs";
 import {layersModelRunner, type GraphNode, type LayerGraph, type ModelRunner} from "./graph.js";
@@ -24,6 +24,8 @@ export interface ProbeRequest {
   score?: ScoreMode;
   /** Also return the gradient of the score w.r.t. the pixel input. */
   inputGradient?: boolean;
+  /** Allow layers of any output shape (dense layers, 1×1 maps), not only CAM-capable ones. */
+  anyShape?: boolean;
 }
 
 export interface ProbeResult {
@@ -37,19 +39,6 @@ export interface ProbeResult {
   /** ∂score/∂activation per layer, same shapes as activations (when classIndex was given). */
   gradients?: tf.Tensor4D[];
   inputGradient?: tf.Tensor4D;
-}
-
-export interface SplitModel {
-  layer: string;
-  /** Output of the split layer for pixel images [N,H,W,3]. */
-  activations(pixels: tf.Tensor4D): tf.Tensor4D;
-  /**
-   * Model logits computed from the split layer's output. When a skip connection bypasses the
-   * layer, the rest of the graph also needs the pixels: pass them, or an error says so.
-   */
-  head(activations: tf.Tensor4D, pixels?: tf.Tensor4D): tf.Tensor2D;
-  /** True when the head needs the pixels too (a skip connection bypasses the layer). */
-  headNeedsInput: boolean;
 }
 
 export class ExplainableModel {
@@ -109,14 +98,20 @@ export class ExplainableModel {
     return name;
   }
 
-  /** Looks up a layer usable for CAMs, with a clear error for unknown or non-4-D layers. */
-  camNode(name: string): GraphNode {
+  /** Looks up any layer by name, with a clear error (and near names) for unknown ones. */
+  node(name: string): GraphNode {
     const node = this.graph.nodes.find((n) => n.name === name && n !== this.graph.input);
     if (!node) {
       const close = this.layers.filter((l) => l.name.includes(name) || name.includes(l.name)).slice(0, 5);
       const hint = close.length ? ` (did you mean ${close.map((l) => `"${l.name}"`).join(", ")}?)` : "";
       throw new Error(`layer "${name}" does not exist in model "${this.meta.name}"${hint}`);
     }
+    return node;
+  }
+
+  /** Looks up a layer usable for CAMs, with a clear error for unknown or non-4-D layers. */
+  camNode(name: string): GraphNode {
+    const node = this.node(name);
     const info = this.layers.find((l) => l.name === name)!;
     if (!info.camCapable) {
       throw new Error(
@@ -153,7 +148,7 @@ export class ExplainableModel {
    * gradient is taken w.r.t. the probes, so paths through deeper probed layers still count.
    */
   probe(pixels: tf.Tensor4D, request: ProbeRequest): ProbeResult {
-    const nodes = request.layers.map((name) => this.camNode(name));
+    const nodes = request.layers.map((name) => (request.anyShape ? this.node(name) : this.camNode(name)));
     if (request.classIndex === undefined) {
       return tf.tidy(() => {
         const values = this.runner.run(preprocess(pixels, this.meta.preprocessing), {
@@ -250,44 +245,8 @@ export class ExplainableModel {
     });
   }
 
-  /** Splits the model at a layer: head(activations(x)) equals the model's logits on x. */
-  split(layerName: string): SplitModel {
-    const node = this.camNode(layerName);
-    // Does any path from the input reach the output without passing through the split layer?
-    const headNeedsInput = pathAvoiding(this.graph, node);
-    const preprocessing = this.meta.preprocessing;
-    return {
-      layer: node.name,
-      headNeedsInput,
-      activations: (pixels) =>
-        tf.tidy(() => this.runner.run(preprocess(pixels, preprocessing), {targets: [node]}).get(node) as tf.Tensor4D),
-      head: (activations, pixels) =>
-        tf.tidy(() => {
-          if (headNeedsInput && !pixels) {
-            throw new Error(`a skip connection bypasses layer "${node.name}": head() needs the pixel input too`);
-          }
-          const x = pixels ? preprocess(pixels, preprocessing) : tf.zeros([activations.shape[0], this.inputHeight, this.inputWidth, 3]);
-          const values = this.runner.run(x, {replace: new Map([[node.name, activations]]), logits: true});
-          return values.get(this.graph.output) as tf.Tensor2D;
-        })
-    };
-  }
-
   dispose(): void {
     this.model.dispose();
   }
 }
 
-/** True when the output depends on the input through a path that avoids `cut`. */
-function pathAvoiding(graph: LayerGraph, cut: GraphNode): boolean {
-  const seen = new Set<GraphNode>();
-  const stack: GraphNode[] = [graph.output];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node === cut || seen.has(node)) continue;
-    if (node === graph.input) return true;
-    seen.add(node);
-    stack.push(...node.inputs);
-  }
-  return false;
-}
