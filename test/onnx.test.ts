@@ -253,7 +253,9 @@ function layerZoo(): tf.LayersModel {
   );
   const cat = T(tf.layers.concatenate({name: "cat"}).apply(acts));
   const leaky = T(tf.layers.leakyReLU({alpha: 0.2, name: "leaky"}).apply(cat));
-  const relu = T(tf.layers.reLU({maxValue: 0.7, name: "relu_max"}).apply(leaky));
+  const thresholded = T(tf.layers.thresholdedReLU({theta: 0.05, name: "thresholded"}).apply(leaky));
+  const elu = T(tf.layers.elu({name: "elu_layer"}).apply(thresholded));
+  const relu = T(tf.layers.reLU({maxValue: 0.7, name: "relu_max"}).apply(elu));
   const avgPool = T(tf.layers.averagePooling2d({poolSize: 3, strides: 2, padding: "same", name: "avgpool"}).apply(relu));
   const maxPool = T(tf.layers.maxPooling2d({poolSize: 2, strides: 1, padding: "same", name: "maxpool"}).apply(avgPool));
   const crop = T(tf.layers.cropping2D({cropping: [[1, 0], [0, 1]], name: "crop"}).apply(maxPool));

@@ -270,16 +270,16 @@ class LayersConverter {
       }
       case "Dense": {
         const [kernel, bias] = this.weights(node);
-        const [units_in, units] = kernel!.shape as [number, number];
+        const [fanIn, units] = kernel!.shape as [number, number];
         const b = config.useBias === false ? null : bias!.data;
         let y: string;
         if (inRank === 2) {
-          const w = g.floats(`${node.name}/kernel`, kernel!.data, [units_in, units]);
+          const w = g.floats(`${node.name}/kernel`, kernel!.data, [fanIn, units]);
           y = b ? g.node("Gemm", [x, w, g.floats(`${node.name}/bias`, b, [units])], {}, node.name) : g.node("MatMul", [x, w], {}, node.name);
         } else if (inRank === 4) {
           // Dense on the last (channel) axis of a 4-D tensor is a 1×1 convolution in NCHW.
-          const w = permute4d(kernel!.data, [1, 1, units_in, units], [3, 2, 0, 1]);
-          const inputs4 = [x, g.floats(`${node.name}/kernel`, w, [units, units_in, 1, 1])];
+          const w = permute4d(kernel!.data, [1, 1, fanIn, units], [3, 2, 0, 1]);
+          const inputs4 = [x, g.floats(`${node.name}/kernel`, w, [units, fanIn, 1, 1])];
           if (b) inputs4.push(g.floats(`${node.name}/bias`, b, [units]));
           y = g.node("Conv", inputs4, {kernel_shape: [1, 1]}, node.name);
         } else {
