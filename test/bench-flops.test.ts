@@ -55,6 +55,6 @@ describe("FLOP counts", () => {
   it("states the peak it assumes", () => {
     const peak = fp32Peak();
     expect(peak.gflops).toBeGreaterThan(0);
-    expect(peak.formula).toMatch(/cores × .* GHz × (16|32) fp32 FLOPs\/cycle = \d+ GFLOP\/s/);
+    expect(peak.formula).toMatch(/cores × .* GHz × (16|32|64) fp32 FLOPs\/cycle = \d+ GFLOP\/s/);
   });
 });

@@ -1,41 +1,49 @@
-/** Command-line options of `saliency explain`, mapped onto method options with range checks. */
-import {parseScoreMode} from "../../src/lib/model/score.js";
+/**
+ * Command-line options of `saliency explain`: the fixed ones, plus every method parameter's
+ * flag, read from the methods' declarations (src/lib/explain/param-types.ts) — so a new method
+ * or option reaches the CLI and `--help` without an edit here.
+ */
+import {flagOf, parseParamText} from "../../src/lib/explain/params.js";
+import type {ParamSpec} from "../../src/lib/explain/param-types.js";
+import type {Method} from "../../src/lib/explain/types.js";
+import {METHODS} from "../../src/lib/methods/registry.js";
 
-export const EXPLAIN_OPTIONS = {
+type OptionConfig = {type: "string" | "boolean"; short?: string};
+
+/** Options of `explain` that are not method parameters. */
+const FIXED_OPTIONS = {
   model: {type: "string"},
   image: {type: "string"},
   method: {type: "string"},
-  layer: {type: "string"},
-  layers: {type: "string"},
-  class: {type: "string"},
-  score: {type: "string"},
-  seed: {type: "string"},
   backend: {type: "string"},
   out: {type: "string"},
-  steps: {type: "string"},
-  baseline: {type: "string"},
-  variant: {type: "string"},
-  masks: {type: "string"},
-  grid: {type: "string"},
-  keep: {type: "string"},
-  mu: {type: "string"},
-  "max-masks": {type: "string"},
-  fusion: {type: "string"},
-  batch: {type: "string"},
   colormap: {type: "string"},
   alpha: {type: "string"},
   "fold-batchnorm": {type: "boolean"},
   json: {type: "boolean"},
   help: {type: "boolean", short: "h"}
-} as const;
+} satisfies Record<string, OptionConfig>;
 
-export function parseInteger(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+/** Every method parameter by its flag (methods share a flag only for the same parameter name). */
+function parameterFlags(): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const method of Object.values(METHODS)) {
+    for (const [name, spec] of Object.entries(method.params)) {
+      const flag = flagOf(name, spec);
+      const known = flags.get(flag);
+      if (known !== undefined && known !== name) throw new Error(`flag --${flag} is declared for both ${known} and ${name}`);
+      flags.set(flag, name);
+    }
   }
-  return n;
+  return flags;
 }
+
+export const PARAMETER_FLAGS = parameterFlags();
+
+export const EXPLAIN_OPTIONS: Record<string, OptionConfig> = {
+  ...FIXED_OPTIONS,
+  ...Object.fromEntries([...PARAMETER_FLAGS.keys()].map((flag) => [flag, {type: "string"} as OptionConfig]))
+};
 
 export function parseNumber(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
@@ -45,31 +53,45 @@ export function parseNumber(name: string, value: string, min: number, max: numbe
   return n;
 }
 
-function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(value)) throw new Error(`--${name} must be one of ${choices.join(", ")}, got "${value}"`);
-  return value as T;
+/** The method's options from CLI values: only flags given, each parsed and range-checked by its declaration. */
+export function methodOptionsFromArgs(method: Method, values: Record<string, string | boolean | undefined>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [flag, name] of PARAMETER_FLAGS) {
+    const text = values[flag];
+    if (typeof text !== "string") continue;
+    const spec = method.params[name];
+    if (!spec) {
+      const own = Object.entries(method.params).map(([n, s]) => `--${flagOf(n, s)}`);
+      throw new Error(`--${flag} does not apply to ${method.name} (its options: ${own.join(" ")})`);
+    }
+    options[name] = parseParamText(name, spec, text);
+  }
+  return options;
 }
 
-type Values = Partial<Record<keyof typeof EXPLAIN_OPTIONS, string | boolean>>;
+/** One parameter in `--help`: flag, kind and range, default, help. */
+function describe(name: string, spec: ParamSpec): string {
+  const kind =
+    spec.kind === "int" || spec.kind === "batch"
+      ? `${spec.kind === "batch" ? 1 : spec.min}..${spec.max}`
+      : spec.kind === "number"
+        ? `${spec.exclusiveMin ? "(" : "["}${spec.min}, ${spec.max}]`
+        : spec.kind === "choice"
+          ? spec.choices.join("|")
+          : spec.kind === "score"
+            ? "logit|softmax|sigmoid"
+            : spec.kind === "layers"
+              ? "L1,L2,…"
+              : spec.kind === "layer"
+                ? "LAYER"
+                : "N";
+  const fallback = "default" in spec && spec.default !== undefined ? ` (default ${spec.default})` : "";
+  return `    --${flagOf(name, spec)} ${kind}`.padEnd(36) + ` ${spec.help}${fallback}`;
+}
 
-/** Method options from CLI values; only options that were given are set. */
-export function methodOptionsFromArgs(values: Values): Record<string, unknown> {
-  const v = values as Record<string, string | undefined>;
-  const options: Record<string, unknown> = {};
-  if (v.class !== undefined) options.classIndex = parseInteger("class", v.class, 0, 1_000_000);
-  if (v.score !== undefined) options.score = parseScoreMode(v.score);
-  if (v.layer !== undefined) options.layer = v.layer;
-  if (v.layers !== undefined) options.layers = v.layers.split(",").map((s) => s.trim()).filter(Boolean);
-  if (v.seed !== undefined) options.seed = parseInteger("seed", v.seed, 0, 2 ** 32 - 1);
-  if (v.steps !== undefined) options.steps = parseInteger("steps", v.steps, 1, 1024);
-  if (v.baseline !== undefined) options.baseline = parseChoice("baseline", v.baseline, ["black", "blur", "noise"]);
-  if (v.variant !== undefined) options.variant = parseChoice("variant", v.variant, ["paper", "code", "integrated-weights"]);
-  if (v.masks !== undefined) options.masks = parseInteger("masks", v.masks, 1, 100_000);
-  if (v.grid !== undefined) options.grid = parseInteger("grid", v.grid, 2, 64);
-  if (v.keep !== undefined) options.keep = parseNumber("keep", v.keep, 0.01, 0.99);
-  if (v.mu !== undefined) options.mu = parseNumber("mu", v.mu, -1, 1);
-  if (v["max-masks"] !== undefined) options.maxMasks = parseInteger("max-masks", v["max-masks"], 1, 100_000);
-  if (v.fusion !== undefined) options.fusion = parseChoice("fusion", v.fusion, ["hard", "soft"]);
-  if (v.batch !== undefined) options.batchSize = parseInteger("batch", v.batch, 1, 4096);
-  return options;
+/** Every method with its parameters, for `--help`. */
+export function methodsHelp(): string {
+  return Object.entries(METHODS)
+    .map(([key, method]) => [`  ${key}: ${method.title} — ${method.summary}`, ...Object.entries(method.params).map(([n, s]) => describe(n, s))].join("\n"))
+    .join("\n");
 }

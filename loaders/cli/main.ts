@@ -10,24 +10,24 @@ import {extname} from "node:path";
 import {parseArgs} from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import {overlay} from "../../src/lib/maps/overlay.js";
-import {METHODS, getMethod} from "../../src/lib/methods/registry.js";
+import {getMethod} from "../../src/lib/methods/registry.js";
 import type {Explanation} from "../../src/lib/explain/types.js";
 import {selectNodeBackend} from "../backend.js";
 import {encodePng, readImageFile} from "../image-io.js";
 import {batchNormFoldPlan, foldedExplainableModel} from "../../src/lib/model/fold-batchnorm.js";
 import {openModel} from "../model-files.js";
-import {EXPLAIN_OPTIONS, methodOptionsFromArgs, parseNumber} from "./args.js";
+import {EXPLAIN_OPTIONS, methodOptionsFromArgs, methodsHelp, parseNumber} from "./args.js";
 
 const USAGE = `usage:
   saliency layers  --model PATH [--json] [--backend auto|wasm|cpu|tensorflow]
   saliency explain --model PATH --image FILE --method NAME --out FILE.json|FILE.png
-                   [--layer L] [--class N] [--score logit|softmax|sigmoid] [--seed S] [--backend B]
-                   [--steps M] [--baseline black|blur|noise] [--batch B] [--colormap turbo] [--alpha 0.5]
+                   [method options, below] [--backend B] [--colormap turbo] [--alpha 0.5]
                    [--fold-batchnorm]  (inference graph: each conv + batch norm (+ ReLU) as one conv;
                                         same maps to rounding, faster on ResNets; layer names kept)
-methods: ${Object.keys(METHODS).join(" ")}
 models:  a directory or model.json path (card.json beside it gives classes and preprocessing),
-         or nsfwjs:mobilenet_v2 | nsfwjs:inception_v3 for the packaged pretrained models`;
+         or nsfwjs:mobilenet_v2 | nsfwjs:inception_v3 for the packaged pretrained models
+methods and their options:
+${methodsHelp()}`;
 
 /** Writes next to the target and renames, so a failure never leaves half a file. */
 function writeWhole(path: string, contents: string | Uint8Array): void {
@@ -78,10 +78,10 @@ async function explainCommand(argv: string[]): Promise<void> {
   const out = required(values, "out");
   const format = extname(out).toLowerCase();
   if (format !== ".json" && format !== ".png") throw new Error(`--out must end in .json or .png, got "${out}"`);
-  const options = methodOptionsFromArgs(values);
-  const alpha = values.alpha !== undefined ? parseNumber("alpha", values.alpha, 0, 1) : 0.5;
+  const options = methodOptionsFromArgs(method, values as Record<string, string | boolean | undefined>);
+  const alpha = typeof values.alpha === "string" ? parseNumber("alpha", values.alpha, 0, 1) : 0.5;
   const image = readImageFile(imagePath);
-  const backend = await selectNodeBackend(values.backend);
+  const backend = await selectNodeBackend(values.backend as string | undefined);
   const opened = await openModel(modelPath);
   const fold = values["fold-batchnorm"] === true;
   // How many conv + batch norm chains became one conv (recorded in the JSON output).

@@ -14,7 +14,7 @@ export function choice<const C extends string>(choices: readonly C[], value: C, 
   return {kind: "choice", choices, default: value, help, ...extra};
 }
 
-export const classParam = {kind: "class", help: "class to explain (default: the top prediction)"} as const;
+export const classParam = {kind: "class", flag: "class", help: "class to explain (default: the top prediction)"} as const;
 export const scoreParam = (value: ScoreMode) => ({kind: "score", default: value, help: "score explained: logit, softmax or sigmoid"}) as const;
 export const layerParam = {kind: "layer", help: "layer to explain (default: the deepest block end)"} as const;
 export const seedParam = {kind: "int", min: 0, max: 2 ** 32 - 1, default: 0, help: "seed of every random choice", slider: {max: 1000, step: 1}} as const;
