@@ -39,6 +39,12 @@ export function listModelDirectories(modelsDir: string): string[] {
     .sort();
 }
 
+/** A pretrained model ported from a package (card `pretrained: true`): no committed split of ours to test it on. */
+export function isPretrainedCard(directory: string): boolean {
+  const file = join(directory, "card.json");
+  return existsSync(file) && (JSON.parse(readFileSync(file, "utf8")) as {pretrained?: unknown}).pretrained === true;
+}
+
 /**
  * The models to run: `names` picks directories under `modelsDir` by name (or gives paths);
  * null takes them all. `split` overrides every model's split.
@@ -48,7 +54,7 @@ export function benchModels(options: {modelsDir: string; names: string[] | null;
   const modelsDir = resolve(root, options.modelsDir);
   const directories =
     options.names === null
-      ? listModelDirectories(modelsDir)
+      ? listModelDirectories(modelsDir).filter((dir) => !isPretrainedCard(dir))
       : options.names.map((name) => {
           const candidates = [join(modelsDir, name), resolve(root, name)];
           const found = candidates.find((dir) => existsSync(join(dir, "model.json")));
