@@ -23,7 +23,7 @@ import {residualModel, testImage} from "./helpers/tiny-models.js";
 
 const MAP_TOLERANCE = 1e-4;
 /** Small settings so SwiftShader (a CPU rasteriser) runs every method in seconds; other methods ignore the keys. */
-const CHEAP_OPTIONS = {steps: 8, masks: 64, seed: 3};
+const CHEAP_OPTIONS = {steps: 8, masks: 64, seed: 3, iterations: 5};
 const METHOD_NAMES = Object.keys(METHODS);
 const image = testImage(20, 12, 7); // not the model's size: the upsampling runs on the backend too
 
@@ -131,7 +131,8 @@ describe(`every registered method on WebGPU (SwiftShader) matches wasm within ${
       const reference = wasmResults.get(name)!;
       expect(result.classIndex).toBe(reference.classIndex);
       expect(maxDifference(result, reference), "largest per-pixel difference from wasm").toBeLessThanOrEqual(MAP_TOLERANCE);
-      expect(Math.max(...result.map.data)).toBeGreaterThan(0.9); // a real map, not a constant one
+      // A real map, not a constant one (Extremal Perturbation's map is its mask, not min-max normalised).
+      expect(Math.max(...result.map.data) - Math.min(...result.map.data)).toBeGreaterThan(0.5);
       expect(warnings.filter((w) => /synchronously reading/.test(w))).toEqual([]);
     });
   }

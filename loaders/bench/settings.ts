@@ -4,6 +4,8 @@
  * backend; the main lever is RISE's mask count, the one method whose cost is set by an option.
  */
 import {availableParallelism} from "node:os";
+import {quickOptions} from "../../src/lib/explain/params.js";
+import {METHODS} from "../../src/lib/methods/registry.js";
 import type {BenchSettings} from "./types.js";
 
 /** The paper's pointing-game tolerance: 15 px at 224×224 (TorchRay). */
@@ -26,10 +28,9 @@ export interface SettingsOverrides {
 
 /** Options every method gets in the bench; a method missing here runs with its own defaults. */
 export function benchMethodOptions(quick: boolean): Record<string, Record<string, unknown>> {
-  return quick
-    ? {rise: {masks: 100}, ig: {steps: 8}, igcam: {steps: 8}}
-    : // RISE at 500 masks (paper 4000, engine default 2000): 2000 alone would take half the budget.
-      {rise: {masks: 500}};
+  if (quick) return Object.fromEntries(Object.entries(METHODS).map(([name, method]) => [name, quickOptions(method.params)]));
+  // RISE at 500 masks (paper 4000, engine default 2000): 2000 alone would take half the budget.
+  return {rise: {masks: 500}};
 }
 
 export function benchSettings(overrides: SettingsOverrides): BenchSettings {

@@ -26,9 +26,14 @@ function activationGate(layer: string, activation: string): BiasLayer["preActiva
   throw new Error(`FullGrad: layer "${layer}" has activation "${activation}"; only linear, relu and relu6 layers are supported`);
 }
 
-function effectiveBatchNormBias(layer: tf.layers.Layer): Float32Array {
+/** A layer's weights read back asynchronously (WebGPU in Node has no synchronous read). */
+function readWeights(layer: tf.layers.Layer): Promise<Float32Array[]> {
+  return Promise.all(layer.getWeights().map(async (w) => (await w.data()) as Float32Array));
+}
+
+async function effectiveBatchNormBias(layer: tf.layers.Layer): Promise<Float32Array> {
   const config = layer.getConfig() as {center?: boolean; scale?: boolean; epsilon?: number};
-  const weights = layer.getWeights().map((w) => w.dataSync() as Float32Array);
+  const weights = await readWeights(layer);
   let i = 0;
   const gamma = config.scale === false ? null : weights[i++]!;
   const beta = config.center === false ? null : weights[i++]!;
@@ -38,7 +43,7 @@ function effectiveBatchNormBias(layer: tf.layers.Layer): Float32Array {
 }
 
 /** Every bias-carrying layer of the model, in graph order. */
-export function biasLayers(model: ExplainableModel): BiasLayer[] {
+export async function biasLayers(model: ExplainableModel): Promise<BiasLayer[]> {
   if (!(model.model instanceof tf.LayersModel)) throw new Error("FullGrad needs a LayersModel (it reads the layers' biases)");
   const found: BiasLayer[] = [];
   for (const node of model.graph.nodes) {
@@ -46,12 +51,12 @@ export function biasLayers(model: ExplainableModel): BiasLayer[] {
     if (!layer) continue;
     const spatial = node.shape.length === 4;
     if (node.className === "BatchNormalization") {
-      found.push({name: node.name, bias: effectiveBatchNormBias(layer), spatial, preActivation: (g) => g});
+      found.push({name: node.name, bias: await effectiveBatchNormBias(layer), spatial, preActivation: (g) => g});
     } else if (CONVOLUTIONS.has(node.className)) {
       const config = layer.getConfig() as {useBias?: boolean; activation?: string};
       if (config.useBias === false) continue;
-      const weights = layer.getWeights();
-      const bias = weights[weights.length - 1]!.dataSync() as Float32Array;
+      const weights = await readWeights(layer);
+      const bias = weights[weights.length - 1]!;
       // The model's output layer is run without its activation (the score starts from the logits).
       const activation = node === model.graph.output ? "linear" : (config.activation ?? "linear");
       found.push({name: node.name, bias: Float32Array.from(bias), spatial, preActivation: activationGate(node.name, activation)});

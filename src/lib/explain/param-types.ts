@@ -28,6 +28,8 @@ export interface IntParam extends Common {
   /** Absent: the parameter is optional and unset means "not applied" (e.g. no cap). */
   default?: number;
   slider?: SliderHint;
+  /** A cheaper value for smoke runs (`npm run bench -- --quick`, `bench:gpu --quick`, tests). */
+  quick?: number;
 }
 
 export interface NumberParam extends Common {
@@ -80,22 +82,23 @@ export type ParamSpec = IntParam | NumberParam | ChoiceParam | LayerParam | Laye
 export type ParamSchema = Record<string, ParamSpec>;
 
 /** The value a parameter has once defaults are filled in. */
-export type ParamValue<P extends ParamSpec> = P extends ChoiceParam<infer C>
-  ? C
-  : P extends IntParam
-    ? P extends {default: number}
-      ? number
-      : number | undefined
-    : P extends NumberParam | BatchParam
-      ? number
-      : P extends LayerParam
-        ? string
-        : P extends LayersParam
-          ? string[]
-          : P extends ClassParam
-            ? number | undefined
-            : P extends ScoreParam
-              ? ScoreMode
-              : never;
+export type ParamValue<P extends ParamSpec> =
+  P extends ChoiceParam<infer C>
+    ? C
+    : P extends IntParam
+      ? P extends {default: number}
+        ? number
+        : number | undefined
+      : P extends NumberParam | BatchParam
+        ? number
+        : P extends LayerParam
+          ? string
+          : P extends LayersParam
+            ? string[]
+            : P extends ClassParam
+              ? number | undefined
+              : P extends ScoreParam
+                ? ScoreMode
+                : never;
 
 export type ParamValues<S extends ParamSchema> = {[K in keyof S]: ParamValue<S[K]>};

@@ -168,7 +168,15 @@ export function parseParamText(name: string, spec: ParamSpec, text: string): unk
       return checkParam(name, spec, n, label);
     }
     case "layers":
-      return checkParam(name, spec, text.split(",").map((s) => s.trim()).filter(Boolean), label);
+      return checkParam(
+        name,
+        spec,
+        text
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+        label
+      );
     default:
       return checkParam(name, spec, text, label);
   }
@@ -177,4 +185,9 @@ export function parseParamText(name: string, spec: ParamSpec, text: string): unk
 /** Defaults of a schema that need no model (for pages and `--help`). */
 export function staticDefault(spec: ParamSpec): unknown {
   return "default" in spec ? spec.default : undefined;
+}
+
+/** A method's cheap settings for smoke runs: every parameter that declares a `quick` value. */
+export function quickOptions(schema: ParamSchema): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(schema).flatMap(([name, spec]) => (spec.kind === "int" && spec.quick !== undefined ? [[name, spec.quick]] : [])));
 }

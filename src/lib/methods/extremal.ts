@@ -22,8 +22,16 @@ export const extremalPerturbation = defineMethod({
   params: {
     classIndex: classParam,
     score: scoreParam("logit"),
-    area: {kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.1, help: "target area a of the mask (a fraction)", slider: {min: 0.02, max: 0.5, step: 0.01}},
-    iterations: {kind: "int", min: 1, max: 10_000, default: 800, help: "SGD iterations", slider: {min: 50, max: 1600, step: 50}},
+    area: {
+      kind: "number",
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+      default: 0.1,
+      help: "target area a of the mask (a fraction)",
+      slider: {min: 0.02, max: 0.5, step: 0.01}
+    },
+    iterations: {kind: "int", min: 1, max: 10_000, default: 800, help: "SGD iterations", slider: {min: 50, max: 1600, step: 50}, quick: 40},
     variant: choice(["preserve", "delete"], "preserve", "preservation game (keep the score) or deletion game (remove it)")
   },
   async run(context, {classIndex, area, iterations, variant}) {
@@ -45,7 +53,10 @@ export const extremalPerturbation = defineMethod({
         const values = (await current.data()) as Float32Array;
         current.dispose();
         areas[t] = values.reduce((s, v) => s + v, 0) / size;
-        const ascending = tf.tensor1d(Int32Array.from(values.keys()).sort((i, j) => values[i]! - values[j]!), "int32");
+        const ascending = tf.tensor1d(
+          Int32Array.from(values.keys()).sort((i, j) => values[i]! - values[j]!),
+          "int32"
+        );
         const [nextP, nextVelocity] = tf.tidy(() => {
           const energy = (q: tf.Tensor) => {
             const {image: kept, full} = generator.generate(q as tf.Tensor2D);
@@ -71,7 +82,13 @@ export const extremalPerturbation = defineMethod({
       }
       const mask = context.hold(tf.tidy(() => generator.generate(p).image));
       const map = await finalMap(mask, image.width, image.height);
-      return {map, target, layer: null, passes: {forward: iterations + 1, backward: iterations}, intermediates: {areas, grid: [generator.gridHeight, generator.gridWidth]}};
+      return {
+        map,
+        target,
+        layer: null,
+        passes: {forward: iterations + 1, backward: iterations},
+        intermediates: {areas, grid: [generator.gridHeight, generator.gridWidth]}
+      };
     } finally {
       velocity?.dispose();
       generator.dispose();

@@ -28,7 +28,7 @@ export const fullGrad = defineMethod({
   params: {classIndex: classParam, score: scoreParam("logit")},
   async run(context, {classIndex}) {
     const {model, pixels, image} = context;
-    const layers = biasLayers(model);
+    const layers = await biasLayers(model);
     const probe = capture(context, {layers: layers.map((l) => l.name), classIndex: classIndex ?? "top", inputGradient: true, anyShape: true});
     const target = await targetOfProbe(probe.classes!, probe.scores!);
     // Each layer's full term G_Z ⊙ b [1, ..., K]: the bias gradients' share of the score.

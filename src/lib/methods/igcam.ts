@@ -36,7 +36,7 @@ export const integratedGradCam = defineMethod({
     classIndex: classParam,
     score: scoreParam("logit"),
     layer: layerParam,
-    steps: {kind: "int", min: 1, max: 256, default: 32, help: "path steps m (the authors used 50)", slider: {max: 64}},
+    steps: {kind: "int", min: 1, max: 256, default: 32, help: "path steps m (the authors used 50)", slider: {max: 64}, quick: 8},
     baseline: baselineParam,
     variant: choice(IGCAM_VARIANTS, "paper", "paper (ΔA from the baseline), authors' code, or integrated weights", {
       labels: {paper: "paper (ΔA from the baseline)", code: "authors' code (j = 0…m−1, A(x′) = 0)", "integrated-weights": "integrated weights (unconfirmed)"}
@@ -53,7 +53,9 @@ export const integratedGradCam = defineMethod({
     const target = await targetFromLogits(model, anchors.logits, classIndex, context.scoreMode);
     const [, h, w, k] = anchors.activations[0]!.shape;
     const baselineActivations = needsBaseline ? context.hold(anchors.activations[0]!.slice([1, 0, 0, 0], [1, h, w, k])) : null;
-    const difference = needsBaseline ? context.hold(tf.tidy(() => tf.sub(anchors.activations[0]!.slice([0, 0, 0, 0], [1, h, w, k]), baselineActivations!))) : null;
+    const difference = needsBaseline
+      ? context.hold(tf.tidy(() => tf.sub(anchors.activations[0]!.slice([0, 0, 0, 0], [1, h, w, k]), baselineActivations!)))
+      : null;
 
     const fractions = pathFractions(steps, variant);
     const stepMaps: Float32Array[] = [];

@@ -18,7 +18,7 @@ export const integratedGradients = defineMethod({
   params: {
     classIndex: classParam,
     score: scoreParam("logit"),
-    steps: {kind: "int", min: 1, max: 1024, default: 32, help: "path steps m", slider: {max: 256}},
+    steps: {kind: "int", min: 1, max: 1024, default: 32, help: "path steps m", slider: {max: 256}, quick: 8},
     baseline: baselineParam,
     reduce: choice(["abs-sum", "sum"], "abs-sum", "how colour channels become one value per pixel"),
     seed: seedParam,

@@ -20,7 +20,15 @@ export const rise = defineMethod({
   params: {
     classIndex: classParam,
     score: scoreParam("softmax"),
-    masks: {kind: "int", min: 1, max: 100_000, default: 2000, help: "N: number of random masks (the paper used 4000)", slider: {min: 16, max: 8000, step: 16}},
+    masks: {
+      kind: "int",
+      min: 1,
+      max: 100_000,
+      default: 2000,
+      help: "N: number of random masks (the paper used 4000)",
+      slider: {min: 16, max: 8000, step: 16},
+      quick: 100
+    },
     grid: {kind: "int", min: 2, max: 64, default: 7, help: "s: grid cells per side", slider: {max: 16}},
     keep: {kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.5, help: "p: probability that a cell is kept", slider: {min: 0.05, step: 0.05}},
     seed: seedParam,
