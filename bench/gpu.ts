@@ -1,4 +1,3 @@
-
 /**
  * `npm run bench:gpu`: WebGPU (Dawn, through Vulkan) against wasm on the same methods and models,
  * in one process. Prints the adapter first, then a table: method, model, WebGPU ms, wasm ms, and
@@ -84,7 +83,7 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (flag === "--paper") args.paperInQuick = true;
     else if (flag === "--models-dir") args.modelsDir = value();
     else if (flag === "--methods") args.methods = value().split(",").filter(Boolean);
-    else if (flag === "--reps") (args.reps = Math.round(positive(value()))), (repsGiven = true);
+    else if (flag === "--reps") ((args.reps = Math.round(positive(value()))), (repsGiven = true));
     else if (flag === "--budget-s") args.budgetS = positive(value());
     else if (flag === "--json") args.json = value();
     else if (flag === "--help" || flag === "-h") {
@@ -196,7 +195,6 @@ interface Row {
   maxDiff: number | null;
 }
 
-
 /**
  * Median ms of `reps` timed runs after one untimed first run (pipeline compilation on WebGPU,
  * first-touch allocation on wasm). When the first run alone shows that repeating would cost more
@@ -260,10 +258,16 @@ function printTable(rows: Row[]): void {
     formatMs(row.wasm),
     row.webgpu.ms && row.wasm.ms ? formatRatio(row.wasm.ms / row.webgpu.ms) : "—",
     row.maxDiff === null ? "—" : row.maxDiff.toExponential(1),
-    Object.entries(row.settings).map(([k, v]) => `${k}=${v}`).join(" ")
+    Object.entries(row.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...lines.map((line) => line[c]!.length)));
-  const format = (cells: string[]) => cells.map((cell, c) => (c >= 3 && c <= 6 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c >= 3 && c <= 6 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd();
   process.stdout.write(`${format(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
   for (const line of lines) process.stdout.write(`${format(line)}\n`);
 }
@@ -304,7 +308,9 @@ async function main(): Promise<void> {
 
   const workloads = chooseWorkloads(args);
   if (workloads.length === 0) throw new Error(`no models: none in ${args.modelsDir} and --no-paper given`);
-  process.stdout.write(`models: ${workloads.map((w) => w.label).join(", ")}; methods: ${args.methods.join(", ")}; reps ${args.reps}; wasm budget ${args.budgetS} s\n`);
+  process.stdout.write(
+    `models: ${workloads.map((w) => w.label).join(", ")}; methods: ${args.methods.join(", ")}; reps ${args.reps}; wasm budget ${args.budgetS} s\n`
+  );
 
   const rows: Row[] = [];
   const budgetMs = args.budgetS * 1000;
@@ -314,7 +320,15 @@ async function main(): Promise<void> {
     const model = await workload.build();
     for (const method of args.methods) {
       const settings = methodOptions(method, model, args.quick);
-      const row: Row = {method, model: workload.label, input: `${model.inputHeight}²`, settings, webgpu: {ms: null, runs: 0}, wasm: {ms: null, runs: 0}, maxDiff: null};
+      const row: Row = {
+        method,
+        model: workload.label,
+        input: `${model.inputHeight}²`,
+        settings,
+        webgpu: {ms: null, runs: 0},
+        wasm: {ms: null, runs: 0},
+        maxDiff: null
+      };
       rows.push(row);
       if (remainingMs() <= 0) {
         row.webgpu.note = "skipped (budget)";
@@ -357,7 +371,9 @@ async function main(): Promise<void> {
     disposeModel(model);
   }
 
-  process.stdout.write(`\nWebGPU: ${adapter.summary}; wasm: ${cpu.provider} (one thread). Times: median ms per explanation after an untimed first run ("1 run": the first run itself, for slow cells).\n`);
+  process.stdout.write(
+    `\nWebGPU: ${adapter.summary}; wasm: ${cpu.provider} (one thread). Times: median ms per explanation after an untimed first run ("1 run": the first run itself, for slow cells).\n`
+  );
   printTable(rows);
   if (rows.some((row) => row.maxDiff !== null && row.maxDiff > 1e-3)) {
     process.stdout.write(
@@ -391,7 +407,9 @@ function disposeModel(model: ExplainableModel): void {
 
 /** Errors from the wasm glue can carry megabytes of minified source: keep one short line. */
 function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split("\n")[0]!.slice(0, 160);
+  return String((error as Error)?.message ?? error)
+    .split("\n")[0]!
+    .slice(0, 160);
 }
 
 main().catch((error) => {

@@ -13,10 +13,10 @@
 
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { registerFastBatchNormGradient } from "../src/lib/kernels/batchnorm-gradient.js";
-import { filterGradientStrategyOverride } from "../src/lib/kernels/conv-backprop-filter.js";
-import { inputGradientStrategyOverride } from "../src/lib/kernels/conv-backprop-input.js";
-import { registerWasmGradientKernels } from "../src/lib/kernels/wasm-gradients.js";
+import {registerFastBatchNormGradient} from "../src/lib/kernels/batchnorm-gradient.js";
+import {filterGradientStrategyOverride} from "../src/lib/kernels/conv-backprop-filter.js";
+import {inputGradientStrategyOverride} from "../src/lib/kernels/conv-backprop-input.js";
+import {registerWasmGradientKernels} from "../src/lib/kernels/wasm-gradients.js";
 
 const quick = process.argv.includes("--quick");
 const xnnpackOnly = process.argv.includes("--xnnpack");
@@ -38,22 +38,22 @@ interface Layer {
 }
 
 const layers: Layer[] = [
-  { name: "b32 64²x16→32 3x3", batch: 32, size: 64, inChannels: 16, outChannels: 32, kernel: 3, stride: 1 },
-  { name: "b32 32²x32→64 3x3", batch: 32, size: 32, inChannels: 32, outChannels: 64, kernel: 3, stride: 1 },
-  { name: "b32 16²x64→128 3x3", batch: 32, size: 16, inChannels: 64, outChannels: 128, kernel: 3, stride: 1 },
-  { name: "b32 8²x128→128 3x3", batch: 32, size: 8, inChannels: 128, outChannels: 128, kernel: 3, stride: 1 },
-  { name: "b1 56²x128→128 3x3", batch: 1, size: 56, inChannels: 128, outChannels: 128, kernel: 3, stride: 1 },
-  { name: "b1 28²x256→256 3x3", batch: 1, size: 28, inChannels: 256, outChannels: 256, kernel: 3, stride: 1 },
-  { name: "b32 32²x64→64 1x1", batch: 32, size: 32, inChannels: 64, outChannels: 64, kernel: 1, stride: 1 },
-  { name: "b32 64²x16→32 3x3 s2", batch: 32, size: 64, inChannels: 16, outChannels: 32, kernel: 3, stride: 2 },
-  { name: "b32 32²x64→128 3x3 s2", batch: 32, size: 32, inChannels: 64, outChannels: 128, kernel: 3, stride: 2 },
-  { name: "b32 32²x64→128 1x1 s2", batch: 32, size: 32, inChannels: 64, outChannels: 128, kernel: 1, stride: 2 },
-  { name: "b1 112²x64→128 3x3 s2", batch: 1, size: 112, inChannels: 64, outChannels: 128, kernel: 3, stride: 2 },
-  { name: "b4 224²x3→64 7x7 s2", batch: 4, size: 224, inChannels: 3, outChannels: 64, kernel: 7, stride: 2 },
-  { name: "dw b32 64²x32 3x3", batch: 32, size: 64, inChannels: 32, outChannels: 1, kernel: 3, stride: 1, depthwise: true },
-  { name: "dw b32 32²x64 3x3 s2", batch: 32, size: 32, inChannels: 64, outChannels: 1, kernel: 3, stride: 2, depthwise: true },
-  { name: "dw b1 112²x32 3x3", batch: 1, size: 112, inChannels: 32, outChannels: 1, kernel: 3, stride: 1, depthwise: true },
-  { name: "dw b8 32²x32x2 5x5", batch: 8, size: 32, inChannels: 32, outChannels: 2, kernel: 5, stride: 1, depthwise: true }
+  {name: "b32 64²x16→32 3x3", batch: 32, size: 64, inChannels: 16, outChannels: 32, kernel: 3, stride: 1},
+  {name: "b32 32²x32→64 3x3", batch: 32, size: 32, inChannels: 32, outChannels: 64, kernel: 3, stride: 1},
+  {name: "b32 16²x64→128 3x3", batch: 32, size: 16, inChannels: 64, outChannels: 128, kernel: 3, stride: 1},
+  {name: "b32 8²x128→128 3x3", batch: 32, size: 8, inChannels: 128, outChannels: 128, kernel: 3, stride: 1},
+  {name: "b1 56²x128→128 3x3", batch: 1, size: 56, inChannels: 128, outChannels: 128, kernel: 3, stride: 1},
+  {name: "b1 28²x256→256 3x3", batch: 1, size: 28, inChannels: 256, outChannels: 256, kernel: 3, stride: 1},
+  {name: "b32 32²x64→64 1x1", batch: 32, size: 32, inChannels: 64, outChannels: 64, kernel: 1, stride: 1},
+  {name: "b32 64²x16→32 3x3 s2", batch: 32, size: 64, inChannels: 16, outChannels: 32, kernel: 3, stride: 2},
+  {name: "b32 32²x64→128 3x3 s2", batch: 32, size: 32, inChannels: 64, outChannels: 128, kernel: 3, stride: 2},
+  {name: "b32 32²x64→128 1x1 s2", batch: 32, size: 32, inChannels: 64, outChannels: 128, kernel: 1, stride: 2},
+  {name: "b1 112²x64→128 3x3 s2", batch: 1, size: 112, inChannels: 64, outChannels: 128, kernel: 3, stride: 2},
+  {name: "b4 224²x3→64 7x7 s2", batch: 4, size: 224, inChannels: 3, outChannels: 64, kernel: 7, stride: 2},
+  {name: "dw b32 64²x32 3x3", batch: 32, size: 64, inChannels: 32, outChannels: 1, kernel: 3, stride: 1, depthwise: true},
+  {name: "dw b32 32²x64 3x3 s2", batch: 32, size: 32, inChannels: 64, outChannels: 1, kernel: 3, stride: 2, depthwise: true},
+  {name: "dw b1 112²x32 3x3", batch: 1, size: 112, inChannels: 32, outChannels: 1, kernel: 3, stride: 1, depthwise: true},
+  {name: "dw b8 32²x32x2 5x5", batch: 8, size: 32, inChannels: 32, outChannels: 2, kernel: 5, stride: 1, depthwise: true}
 ];
 
 /**
@@ -107,51 +107,48 @@ async function main(): Promise<void> {
   await tf.ready();
   const builtinBackpropInput = tf.getKernel("Conv2DBackpropInput", "wasm")!.kernelFunc;
   registerWasmGradientKernels();
-  const backend = tf.backend() as unknown as { disposeData(dataId: object): void };
+  const backend = tf.backend() as unknown as {disposeData(dataId: object): void};
 
   const header = ["layer", "fwd GF/s", "dx GF/s", "dx/fwd", "builtin dx", "dW GF/s", "dW/fwd"];
   const rows: string[][] = [];
-  console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, simd ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT")}, ` +
-    `threads ${tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")}, filter and input gradients: ` +
-    (xnnpackOnly ? "XNNPACK only" : "SIMD loops where available"));
+  console.log(
+    `tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, simd ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT")}, ` +
+      `threads ${tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")}, filter and input gradients: ` +
+      (xnnpackOnly ? "XNNPACK only" : "SIMD loops where available")
+  );
 
   for (const layer of layers) {
     if (onlyNames.length > 0 && !onlyNames.some((name) => layer.name.includes(name))) continue;
-    const { batch, size, inChannels, kernel, stride } = layer;
+    const {batch, size, inChannels, kernel, stride} = layer;
     const outSize = Math.ceil(size / stride);
     const outChannels = layer.depthwise ? inChannels * layer.outChannels : layer.outChannels;
-    const filterShape = layer.depthwise
-      ? [kernel, kernel, inChannels, layer.outChannels]
-      : [kernel, kernel, inChannels, outChannels];
+    const filterShape = layer.depthwise ? [kernel, kernel, inChannels, layer.outChannels] : [kernel, kernel, inChannels, outChannels];
     const flops = 2 * batch * outSize * outSize * kernel * kernel * inChannels * (layer.depthwise ? layer.outChannels : outChannels);
     const x = randomTensor([batch, size, size, inChannels]);
     const filter = randomTensor(filterShape);
     const dy = randomTensor([batch, outSize, outSize, outChannels]);
     const rounds = quick ? 1 : 3;
-    const attrs = { strides: [stride, stride], pad: "same", dataFormat: "NHWC", dilations: [1, 1] };
+    const attrs = {strides: [stride, stride], pad: "same", dataFormat: "NHWC", dilations: [1, 1]};
     const run = (name: string, inputs: tf.NamedTensorMap, extra: tf.NamedAttrMap) => () => {
       // The wasm backend computes synchronously; reading the result back
       // (dataSync) would add a copy proportional to the output size.
-      const out = tf.engine().runKernel(name, inputs, { ...attrs, ...extra }) as tf.Tensor;
+      const out = tf.engine().runKernel(name, inputs, {...attrs, ...extra}) as tf.Tensor;
       out.dispose();
     };
-    const forward = layer.depthwise
-      ? run("DepthwiseConv2dNative", { x, filter }, {})
-      : run("Conv2D", { x, filter }, {});
+    const forward = layer.depthwise ? run("DepthwiseConv2dNative", {x, filter}, {}) : run("Conv2D", {x, filter}, {});
     const backpropInput = layer.depthwise
-      ? run("DepthwiseConv2dNativeBackpropInput", { dy, filter }, { inputShape: x.shape })
-      : run("Conv2DBackpropInput", { dy, filter }, { inputShape: x.shape });
+      ? run("DepthwiseConv2dNativeBackpropInput", {dy, filter}, {inputShape: x.shape})
+      : run("Conv2DBackpropInput", {dy, filter}, {inputShape: x.shape});
     const backpropFilter = layer.depthwise
-      ? run("DepthwiseConv2dNativeBackpropFilter", { x, dy }, { filterShape })
-      : run("Conv2DBackpropFilter", { x, dy }, { filterShape });
+      ? run("DepthwiseConv2dNativeBackpropFilter", {x, dy}, {filterShape})
+      : run("Conv2DBackpropFilter", {x, dy}, {filterShape});
 
     const gflops = (ms: number) => flops / ms / 1e6;
-    const [forwardRate, inputRate, filterRate] = timeInterleaved([forward, backpropInput, backpropFilter], rounds)
-      .map(gflops);
+    const [forwardRate, inputRate, filterRate] = timeInterleaved([forward, backpropInput, backpropFilter], rounds).map(gflops);
     let builtinRate = "-";
     if (!layer.depthwise && flops < 1.5e9) {
       const builtin = () => {
-        const out = builtinBackpropInput({ inputs: { dy, filter }, backend, attrs: { ...attrs, inputShape: x.shape } });
+        const out = builtinBackpropInput({inputs: {dy, filter}, backend, attrs: {...attrs, inputShape: x.shape}});
         backend.disposeData((out as tf.TensorInfo).dataId);
       };
       const start = cpuNow();
@@ -187,13 +184,14 @@ function benchBatchNormGradient(): void {
   const weights = randomTensor(shape);
   const offset = tf.zeros([64]);
   const scale = tf.ones([64]);
-  const gradients = (training: boolean) => () => tf.tidy(() => {
-    const loss = (input: tf.Tensor, beta: tf.Tensor, gamma: tf.Tensor) => {
-      const moments = training ? tf.moments(input, [0, 1, 2]) : { mean: tf.zeros([64]), variance: tf.ones([64]) };
-      return tf.batchNorm(input, moments.mean, moments.variance, beta, gamma, 1e-3).mul(weights).sum();
-    };
-    tf.grads(loss as (...args: tf.Tensor[]) => tf.Tensor)([x, offset, scale]).forEach((g) => g.dispose());
-  });
+  const gradients = (training: boolean) => () =>
+    tf.tidy(() => {
+      const loss = (input: tf.Tensor, beta: tf.Tensor, gamma: tf.Tensor) => {
+        const moments = training ? tf.moments(input, [0, 1, 2]) : {mean: tf.zeros([64]), variance: tf.ones([64])};
+        return tf.batchNorm(input, moments.mean, moments.variance, beta, gamma, 1e-3).mul(weights).sum();
+      };
+      tf.grads(loss as (...args: tf.Tensor[]) => tf.Tensor)([x, offset, scale]).forEach((g) => g.dispose());
+    });
   const builtIn = tf.getGradient(tf.FusedBatchNorm);
   const [builtInTraining, builtInFixed] = timeInterleaved([gradients(true), gradients(false)], quick ? 1 : 3);
   registerFastBatchNormGradient();

@@ -43,7 +43,12 @@ function runScript(script: string, quick: boolean, saveAs: string): void {
   const title = `# ${script}${quick ? " --quick" : ""} (${new Date().toISOString()})`;
   process.stdout.write(`\n${title}\n`);
   const tsx = resolve(ROOT, "node_modules/.bin/tsx");
-  const result = spawnSync(tsx, [resolve(ROOT, script), ...(quick ? ["--quick"] : [])], {cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 64 * 2 ** 20});
+  const result = spawnSync(tsx, [resolve(ROOT, script), ...(quick ? ["--quick"] : [])], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    maxBuffer: 64 * 2 ** 20
+  });
   process.stdout.write(result.stdout ?? "");
   if (result.status !== 0) throw new Error(`${script} failed (exit ${result.status ?? result.signal})`);
   mkdirSync(dirname(saveAs), {recursive: true});

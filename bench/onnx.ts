@@ -40,7 +40,10 @@ const print = (line = "") => {
   lines.push(line);
   console.log(line);
 };
-const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 const progress = (line: string) => process.stderr.write(`${line} (load ${load()})\n`);
 
 function randomPixels(count: number, size: number, seed: number): Float32Array {
@@ -129,10 +132,17 @@ async function benchModel(name: string, build: () => tf.LayersModel, batch: numb
     spinning: await OnnxModelSession.create(onnx, {intraOpThreads: threads, spinning: true})
   };
   const sessionMs = performance.now() - t0 - convertMs;
-  notes.push(`${name}: conversion ${convertMs.toFixed(0)} ms (${(onnx.bytes.byteLength / 2 ** 20).toFixed(0)} MiB of ONNX), three sessions created in ${sessionMs.toFixed(0)} ms`);
+  notes.push(
+    `${name}: conversion ${convertMs.toFixed(0)} ms (${(onnx.bytes.byteLength / 2 ** 20).toFixed(0)} MiB of ONNX), three sessions created in ${sessionMs.toFixed(0)} ms`
+  );
   // The same bytes through onnxruntime-node alone: what our wrapper adds on top.
   const ort = loadOnnxRuntime();
-  const raw = await ort.InferenceSession.create(onnx.bytes, {intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all", extra: {session: {intra_op: {allow_spinning: "0"}}}});
+  const raw = await ort.InferenceSession.create(onnx.bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    extra: {session: {intra_op: {allow_spinning: "0"}}}
+  });
   try {
     const check = await sessions.many.forward(pixels, batch);
     notes.push(`${name}: ONNX Runtime logits vs tfjs: max relative difference ${relativeError(check, reference).toExponential(1)} (batch ${batch})`);
@@ -176,10 +186,16 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const ort = loadOnnxRuntime();
   print("## Forward passes: tfjs wasm against ONNX Runtime (seeded VGG16 and ResNet-50 at 224x224, 1000 classes)");
-  print(`tfjs backend ${backend.backend}; onnxruntime-node ${ort.env.versions.node ?? "?"}; ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}`);
+  print(
+    `tfjs backend ${backend.backend}; onnxruntime-node ${ort.env.versions.node ?? "?"}; ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}`
+  );
   print(`fp32 peak: ${peak.formula}`);
-  print(`medians of ${rounds} interleaved rounds after a warm-up; load average ${load()} at start (the machine's cores are shared with other work, which inflates every row alike within a round)`);
-  print("GFLOP/s = the network's direct-convolution + dense FLOPs (loaders/bench/flops.ts) / time; input pixels 0..255 with the model's preprocessing, output logits\n");
+  print(
+    `medians of ${rounds} interleaved rounds after a warm-up; load average ${load()} at start (the machine's cores are shared with other work, which inflates every row alike within a round)`
+  );
+  print(
+    "GFLOP/s = the network's direct-convolution + dense FLOPs (loaders/bench/flops.ts) / time; input pixels 0..255 with the model's preprocessing, output logits\n"
+  );
   await benchModel("VGG16", () => buildVgg16(), quick ? 1 : 4);
   await benchModel("ResNet-50", () => buildResnet50(), quick ? 2 : 8);
   const baseline = (model: string) => rows.find((r) => r.model === model && r.threads === 1 && r.engine.startsWith("tfjs"))!.msPerImage;
@@ -188,7 +204,16 @@ async function main(): Promise<void> {
       ["model", "engine", "threads", "images / call", "ms / image", "GFLOP/s", "% of peak", "speed-up vs tfjs 1 thread"],
       rows.map((r) => {
         const rate = r.flops / r.msPerImage / 1e6;
-        return [r.model, r.engine, String(r.threads), String(r.batch), r.msPerImage.toFixed(1), rate.toFixed(1), `${((rate / peak.gflops) * 100).toFixed(0)}%`, `${(baseline(r.model) / r.msPerImage).toFixed(2)}x`];
+        return [
+          r.model,
+          r.engine,
+          String(r.threads),
+          String(r.batch),
+          r.msPerImage.toFixed(1),
+          rate.toFixed(1),
+          `${((rate / peak.gflops) * 100).toFixed(0)}%`,
+          `${(baseline(r.model) / r.msPerImage).toFixed(2)}x`
+        ];
       })
     )
   );
@@ -197,7 +222,9 @@ async function main(): Promise<void> {
     const many = rows.find((r) => r.model === model && r.engine === "ONNX Runtime" && r.threads === threads)!;
     const workers = rows.find((r) => r.model === model && r.engine.startsWith("ONNX Runtime, pool"))!;
     const faster = many.msPerImage <= workers.msPerImage ? `one session with ${threads} intra-op threads` : `the pool of ${threads} single-thread sessions`;
-    print(`${model}: ${threads} intra-op threads ${many.msPerImage.toFixed(1)} ms/image vs ${threads} workers x 1 thread ${workers.msPerImage.toFixed(1)} ms/image: ${faster} is faster`);
+    print(
+      `${model}: ${threads} intra-op threads ${many.msPerImage.toFixed(1)} ms/image vs ${threads} workers x 1 thread ${workers.msPerImage.toFixed(1)} ms/image: ${faster} is faster`
+    );
   }
   for (const note of notes) print(note);
   print(`load average at end ${load()}`);

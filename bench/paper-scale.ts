@@ -77,7 +77,10 @@ async function timed(run: () => Promise<void>): Promise<number> {
   return (await timedInterleaved([run]))[0]!;
 }
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 /** Notes printed under the throughput table (batch choice, folding). */
 const notes: string[] = [];
@@ -94,7 +97,10 @@ async function throughput(name: string, build: () => tf.LayersModel, probeLayer:
   const foldedLayers = folded ? foldBatchNorm(layers) : layers;
   const model = folded ? new ExplainableModel(foldedLayers, {name}) : asBuilt;
   const tag = folded ? " (BN folded)" : "";
-  if (folded) notes.push(`${name}: ${plan.chains.length} conv + batch norm pairs folded (${plan.chains.filter((c) => c.relu).length} with their ReLU): ${layers.layers.length} layers -> ${foldedLayers.layers.length}`);
+  if (folded)
+    notes.push(
+      `${name}: ${plan.chains.length} conv + batch norm pairs folded (${plan.chains.filter((c) => c.relu).length} with their ReLU): ${layers.layers.length} layers -> ${foldedLayers.layers.length}`
+    );
   const size = model.inputWidth;
   const batches = quick ? [1, 2] : [1, 2, 4];
   process.stderr.write(`${name}: starting ${workers} workers\n`);
@@ -110,8 +116,14 @@ async function throughput(name: string, build: () => tf.LayersModel, probeLayer:
     // Batch sweep of the forward pass, batches interleaved so that load changes hit them alike.
     const loadBefore = load();
     process.stderr.write(`${name}: forward, batches ${batches.join(", ")} (load ${loadBefore})\n`);
-    const threadTimes = await timedInterleaved(batches.map((b) => async () => void tf.tidy(() => model.logits(tensors.get(b)!)).dataSync()), sweepRounds);
-    const poolTimes = await timedInterleaved(batches.map((b) => onPool(inputs.get(b)!, (copy) => pool.scoreBatch(copy, b, 0, "logit"))), sweepRounds);
+    const threadTimes = await timedInterleaved(
+      batches.map((b) => async () => void tf.tidy(() => model.logits(tensors.get(b)!)).dataSync()),
+      sweepRounds
+    );
+    const poolTimes = await timedInterleaved(
+      batches.map((b) => onPool(inputs.get(b)!, (copy) => pool.scoreBatch(copy, b, 0, "logit"))),
+      sweepRounds
+    );
     notes.push(`${name}: forward batch sweep, medians of ${sweepRounds} interleaved rounds; load average ${loadBefore} before, ${load()} after`);
     const sweep = batches.map((b, i) => ({
       model: name,
@@ -127,7 +139,10 @@ async function throughput(name: string, build: () => tf.LayersModel, probeLayer:
     const batch = best.batch;
     notes.push(
       `${name}: batch ${batch} chosen for the other rows: fastest forward per image on ${workers} workers (${best.poolMs.toFixed(0)} ms/image; ` +
-        sweep.filter((r) => r !== best).map((r) => `batch ${r.batch}: ${r.poolMs.toFixed(0)}`).join(", ") +
+        sweep
+          .filter((r) => r !== best)
+          .map((r) => `batch ${r.batch}: ${r.poolMs.toFixed(0)}`)
+          .join(", ") +
         `); in one thread batch ${bestThread.batch} is fastest (${sweep.map((r) => `${r.batch}: ${r.threadMs.toFixed(0)}`).join(", ")} ms/image)`
     );
     const x = tensors.get(batch)!;
@@ -204,7 +219,14 @@ interface MethodRow {
 }
 
 /** Runs a method on one image; a long run is cut once `cutAfter` units are done and projected from its rate. */
-async function timeMethod(model: ExplainableModel, pool: WorkerPool, image: RgbImage, method: string, options: Record<string, unknown>, cutAfter: number): Promise<MethodRow> {
+async function timeMethod(
+  model: ExplainableModel,
+  pool: WorkerPool,
+  image: RgbImage,
+  method: string,
+  options: Record<string, unknown>,
+  cutAfter: number
+): Promise<MethodRow> {
   const controller = new AbortController();
   const events: Progress[] = [];
   const usesPool = ["rise", "scorecam", "sise", "adasise", "igcam"].includes(method);
@@ -220,7 +242,13 @@ async function timeMethod(model: ExplainableModel, pool: WorkerPool, image: RgbI
       }
     });
     const {forward, backward} = explanation.passes;
-    return {method, settings: JSON.stringify(options), passes: `${forward} / ${backward}`, seconds: (performance.now() - t0) / 1000, how: usesPool ? `measured, ${workers} workers` : "measured, this thread"};
+    return {
+      method,
+      settings: JSON.stringify(options),
+      passes: `${forward} / ${backward}`,
+      seconds: (performance.now() - t0) / 1000,
+      how: usesPool ? `measured, ${workers} workers` : "measured, this thread"
+    };
   } catch (error) {
     if (!(error instanceof AbortedError) || events.length < 1) throw error;
     const last = events[events.length - 1]!;
@@ -282,7 +310,9 @@ async function main(): Promise<void> {
   console.log("## Paper-scale workloads (seeded VGG16 and ResNet-50 at 224x224)");
   console.log(`backend ${backend.backend}; ${machine.cpu}, ${machine.cores} cores; pool of ${workers} workers; load average ${load()}`);
   console.log(`fp32 peak: ${peak.formula}; medians of ${rounds} rounds after a warm-up (forward batch sweep: ${sweepRounds} rounds, batches interleaved)`);
-  console.log("GFLOP/s = the original network's direct-convolution + dense FLOPs (loaders/bench/flops.ts) / time, also for rows run with batch norm folded (folding removes only element-wise work, which is not counted either way)\n");
+  console.log(
+    "GFLOP/s = the original network's direct-convolution + dense FLOPs (loaders/bench/flops.ts) / time, also for rows run with batch norm folded (folding removes only element-wise work, which is not counted either way)\n"
+  );
   const rows = [
     ...(await throughput("VGG16", () => buildVgg16(), "block1_conv1", false)),
     ...(await throughput("ResNet-50", () => buildResnet50(), "conv1_relu", true))
@@ -292,7 +322,19 @@ async function main(): Promise<void> {
       ["model", "pass", "batch", "GFLOP/image", "1 thread ms/image", "GFLOP/s", "% peak", `${workers} workers ms/image`, "GFLOP/s", "% peak", "speed-up"],
       rows.map((r) => {
         const [one, many] = [gflops(r.flopsPerImage, r.threadMs), gflops(r.flopsPerImage, r.poolMs)];
-        return [r.model, r.pass, String(r.batch), (r.flopsPerImage / 1e9).toFixed(2), r.threadMs.toFixed(0), one.toFixed(1), percent(one), r.poolMs.toFixed(0), many.toFixed(1), percent(many), `${(r.threadMs / r.poolMs).toFixed(2)}x`];
+        return [
+          r.model,
+          r.pass,
+          String(r.batch),
+          (r.flopsPerImage / 1e9).toFixed(2),
+          r.threadMs.toFixed(0),
+          one.toFixed(1),
+          percent(one),
+          r.poolMs.toFixed(0),
+          many.toFixed(1),
+          percent(many),
+          `${(r.threadMs / r.poolMs).toFixed(2)}x`
+        ];
       })
     )
   );
@@ -303,7 +345,9 @@ async function main(): Promise<void> {
     // Backward alone = (forward+backward) − forward, on the same batch and thread.
     const backwardMs = both.threadMs - fwd.threadMs;
     const backwardRate = gflops(both.flopsPerImage - fwd.flopsPerImage, backwardMs);
-    console.log(`${model}: backward alone ${backwardRate.toFixed(1)} GFLOP/s in one thread = ${((backwardRate / gflops(fwd.flopsPerImage, fwd.threadMs)) * 100).toFixed(0)}% of forward`);
+    console.log(
+      `${model}: backward alone ${backwardRate.toFixed(1)} GFLOP/s in one thread = ${((backwardRate / gflops(fwd.flopsPerImage, fwd.threadMs)) * 100).toFixed(0)}% of forward`
+    );
   }
   console.log(`load average after the throughput runs ${load()}`);
   console.log("\n## ResNet-50 at 224x224 (batch norm folded): time per image, every method, all cores");
@@ -314,7 +358,9 @@ async function main(): Promise<void> {
       methods.map((m) => [m.method, m.settings, m.passes, m.seconds.toFixed(2), m.how, PAPER_T4_SECONDS[m.method]?.toString() ?? "-"])
     )
   );
-  console.log("Seeded (untrained) weights: SISE's and Ada-SISE's mask counts depend on the gradients, so they differ from a trained ResNet-50's (about 1900 for SISE in the paper).");
+  console.log(
+    "Seeded (untrained) weights: SISE's and Ada-SISE's mask counts depend on the gradients, so they differ from a trained ResNet-50's (about 1900 for SISE in the paper)."
+  );
   console.log(`load average at end ${load()}`);
 }
 

@@ -93,7 +93,17 @@ function rate(ms: Measure[]): number {
 }
 
 function printTable(rows: Row[]): void {
-  const head = ["scenario", "unit", "1 worker", `${workers} workers`, "speed-up", "cores used 1 / N", "worker occupancy 1 / N", "CPU ms per unit 1 / N", "load avg"];
+  const head = [
+    "scenario",
+    "unit",
+    "1 worker",
+    `${workers} workers`,
+    "speed-up",
+    "cores used 1 / N",
+    "worker occupancy 1 / N",
+    "CPU ms per unit 1 / N",
+    "load avg"
+  ];
   const lines = rows.map((row) => {
     const [r1, rn] = [rate(row.one), rate(row.many)];
     const cores = (ms: Measure[]) => median(ms.map((m) => m.cpuMs / m.wallMs)).toFixed(2);
@@ -146,7 +156,11 @@ async function main(): Promise<void> {
   const images: RgbImage[] = Array.from({length: quick ? 2 : 4}, (_, i) => dataset.sample(i, 9001));
   console.log(`# worker pool bench`);
   console.log(`model: ${label}, input ${model.inputWidth}x${model.inputHeight}; backend in every worker: wasm (main thread: ${backend.backend})`);
-  console.log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), availableParallelism ${availableParallelism()}, load average at start ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), availableParallelism ${availableParallelism()}, load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`
+  );
   let t0 = performance.now();
   const one = await WorkerPool.create(poolModel, {size: 1});
   const oneStartMs = performance.now() - t0;
@@ -159,7 +173,10 @@ async function main(): Promise<void> {
     const riseOptions = {masks: quick ? 256 : 512, batchSize: 32, seed: 1};
     const siseOptions = {batchSize: 16};
     const checks: string[] = [];
-    for (const [name, method, options] of [["RISE", rise, riseOptions], ["SISE", sise, siseOptions]] as const) {
+    for (const [name, method, options] of [
+      ["RISE", rise, riseOptions],
+      ["SISE", sise, siseOptions]
+    ] as const) {
       let lastOne: Explanation | null = null;
       let lastMany: Explanation | null = null;
       const masksOf = (e: Explanation) => (name === "RISE" ? riseOptions.masks : (e.intermediates!.maskCount as number));
@@ -172,10 +189,15 @@ async function main(): Promise<void> {
         )
       );
       const reference = await method.explain(model, images[0]!, options);
-      checks.push(`${name}: ${masksOf(reference)} masks; map with 1 worker ${sameMap(lastOne!, reference) ? "identical" : "DIFFERENT"}, with ${workers} workers ${sameMap(lastMany!, reference) ? "identical" : "DIFFERENT"} to the in-thread run`);
+      checks.push(
+        `${name}: ${masksOf(reference)} masks; map with 1 worker ${sameMap(lastOne!, reference) ? "identical" : "DIFFERENT"}, with ${workers} workers ${sameMap(lastMany!, reference) ? "identical" : "DIFFERENT"} to the in-thread run`
+      );
     }
     // Whole images: each image explained inside one worker.
-    for (const [name, options] of [["rise", {masks: quick ? 128 : 256, seed: 1}], ["sise", {}]] as const) {
+    for (const [name, options] of [
+      ["rise", {masks: quick ? 128 : 256, seed: 1}],
+      ["sise", {}]
+    ] as const) {
       rows.push(
         await compare(
           `${name.toUpperCase()}, ${images.length} whole images over workers`,
@@ -230,7 +252,11 @@ async function main(): Promise<void> {
     for (const c of checks) console.log(`- ${c}`);
     console.log(`- rates are medians of ${repeats} interleaved rounds after one warm-up; "cores used" = CPU time / wall time of this process (all threads);`);
     console.log(`  a speed-up below ${workers}x with "cores used" well under ${workers} means the machine was busy with other work.`);
-    console.log(`- load average at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log(
+      `- load average at end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`
+    );
   } finally {
     await Promise.all([one.close(), many.close()]);
     model.dispose();

@@ -81,7 +81,7 @@ async function tryWebGpu(forced: boolean): Promise<{ok: true; adapter: AdapterDe
     // Already set up in this process (the adapter cannot change): reuse it if it qualifies.
     if (webgpuAdapter.software && !forced) return {ok: false, reason: `the WebGPU adapter is ${webgpuAdapter.summary}`, notes: []};
     if (await tf.setBackend("webgpu")) return {ok: true, adapter: webgpuAdapter, notes: []};
-    return {ok: false, reason: "tf.setBackend(\"webgpu\") failed", notes: []};
+    return {ok: false, reason: 'tf.setBackend("webgpu") failed', notes: []};
   }
   const found = await requestNodeAdapter({allowSoftware: forced, swiftShaderFallback: forced});
   if (!found.ok) return found;
@@ -130,9 +130,7 @@ export async function selectNodeBackend(requested?: string): Promise<BackendChoi
       return {backend: "tensorflow", provider: native, skipped, notes};
     }
     if (want === "tensorflow") {
-      throw new Error(
-        "backend \"tensorflow\" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, which are not installed"
-      );
+      throw new Error('backend "tensorflow" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, which are not installed');
     }
     skipped.push("tensorflow: @tensorflow/tfjs-node(-gpu) not installed");
   }
@@ -151,10 +149,10 @@ export async function selectNodeBackend(requested?: string): Promise<BackendChoi
       await tf.ready();
       return {backend: "wasm", provider: "@tensorflow/tfjs-backend-wasm", skipped, notes};
     }
-    if (want === "wasm") throw new Error("backend \"wasm\" could not be initialised");
+    if (want === "wasm") throw new Error('backend "wasm" could not be initialised');
     skipped.push("wasm: could not be initialised");
   }
-  if (!(await tf.setBackend("cpu"))) throw new Error("backend \"cpu\" could not be initialised");
+  if (!(await tf.setBackend("cpu"))) throw new Error('backend "cpu" could not be initialised');
   await tf.ready();
   return {backend: "cpu", provider: "@tensorflow/tfjs (cpu)", skipped, notes};
 }

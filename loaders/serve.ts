@@ -123,7 +123,11 @@ export function startStaticServer(options: StaticServerOptions): Promise<Running
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const {values} = parseArgs({
-    options: {port: {type: "string", default: process.env.PORT ?? "3000"}, host: {type: "string", default: "127.0.0.1"}, root: {type: "string", default: "dist"}},
+    options: {
+      port: {type: "string", default: process.env.PORT ?? "3000"},
+      host: {type: "string", default: "127.0.0.1"},
+      root: {type: "string", default: "dist"}
+    },
     strict: true
   });
   const port = Number(values.port);

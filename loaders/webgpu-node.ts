@@ -41,7 +41,10 @@ export const SWIFTSHADER_ICD_ENV = "SALIENCY_SWIFTSHADER_ICD";
 const SOFTWARE_PATTERN = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|\bwarp\b/i;
 
 /** True for adapters that run on the CPU: the fallback flag, or a name of a known CPU driver. */
-export function isSoftwareAdapter(info: Partial<Pick<AdapterDescription, "vendor" | "architecture" | "device" | "description">>, isFallbackAdapter: boolean): boolean {
+export function isSoftwareAdapter(
+  info: Partial<Pick<AdapterDescription, "vendor" | "architecture" | "device" | "description">>,
+  isFallbackAdapter: boolean
+): boolean {
   if (isFallbackAdapter) return true;
   return [info.vendor, info.architecture, info.device, info.description].some((text) => text !== undefined && SOFTWARE_PATTERN.test(text));
 }
@@ -100,7 +103,9 @@ function standardIcdFolders(): string[] {
 function jsonFilesIn(path: string): string[] {
   try {
     if (!statSync(path).isDirectory()) return path.endsWith(".json") ? [path] : [];
-    return readdirSync(path).filter((name) => name.endsWith(".json")).map((name) => join(path, name));
+    return readdirSync(path)
+      .filter((name) => name.endsWith(".json"))
+      .map((name) => join(path, name));
   } catch {
     return [];
   }
@@ -233,9 +238,7 @@ export interface AdapterRequest {
   swiftShaderFallback: boolean;
 }
 
-export type AdapterResult =
-  | ({ok: true; notes: string[]} & NodeAdapter)
-  | {ok: false; reason: string; notes: string[]; description?: AdapterDescription};
+export type AdapterResult = ({ok: true; notes: string[]} & NodeAdapter) | {ok: false; reason: string; notes: string[]; description?: AdapterDescription};
 
 async function requestHighPerformanceAdapter(module: DawnModule): Promise<{gpu: GPU; adapter: GPUAdapter | null}> {
   const gpu = module.create([]);

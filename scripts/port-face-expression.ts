@@ -128,7 +128,13 @@ export function buildFaceExpressionModel(weights: tf.NamedTensorMap): tf.LayersM
   const model = tf.model({inputs: input, outputs: logits, name: "face_expression"});
   for (const [layer, values] of assignments) layer.setWeights(values);
   const used = new Set(assignments.flatMap(([layer]) => layer.name));
-  const expected = Object.keys(weights).map((k) => k.split("/").slice(0, 2).join("_").replace(/^fc_.*$/, "fc"));
+  const expected = Object.keys(weights).map((k) =>
+    k
+      .split("/")
+      .slice(0, 2)
+      .join("_")
+      .replace(/^fc_.*$/, "fc")
+  );
   const unused = expected.filter((k) => !used.has(k));
   if (unused.length > 0) throw new Error(`face-api weights not used by the port: ${unused.join(", ")}`);
   return model;
@@ -141,7 +147,7 @@ async function main(): Promise<void> {
   const outIndex = args.indexOf("--out");
   if (args.some((a, i) => a !== "--out" && i !== outIndex + 1)) throw new Error(`usage: npx tsx scripts/port-face-expression.ts [--out DIR]`);
   const repo = resolve(import.meta.dirname, "..");
-  const out = resolve(outIndex >= 0 ? args[outIndex + 1] ?? "" : join(repo, "data", "models", "face-expression"));
+  const out = resolve(outIndex >= 0 ? (args[outIndex + 1] ?? "") : join(repo, "data", "models", "face-expression"));
   await tf.setBackend("cpu");
   const root = faceApiRoot();
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {version: string; license: string};
@@ -152,7 +158,10 @@ async function main(): Promise<void> {
   const ours = require.resolve("@tensorflow/tfjs");
   if (theirs !== ours) throw new Error(`face-api resolves @tensorflow/tfjs to ${theirs}, the project to ${ours}`);
   const licence = readFileSync(join(root, "LICENSE"), "utf8");
-  const copyright = licence.split("\n").find((line) => /^Copyright/i.test(line.trim()))?.trim();
+  const copyright = licence
+    .split("\n")
+    .find((line) => /^Copyright/i.test(line.trim()))
+    ?.trim();
   if (pkg.license !== "MIT" || !copyright) throw new Error(`unexpected licence in ${root}: ${pkg.license}`);
 
   const weights = await loadPackageWeightMap(root);
@@ -174,13 +183,17 @@ async function main(): Promise<void> {
     // FaceExpressionNet.forwardInput returns softmax(logits); explain probabilities with --score softmax.
     probabilities: "softmax",
     classes: FACE_EXPRESSION_CLASSES,
-    input:
-      "a face crop resized to 112x112 RGB (the package pads the crop to a square and resizes it bilinearly); see src/lib/model/face-crop.ts",
+    input: "a face crop resized to 112x112 RGB (the package pads the crop to a square and resizes it bilinearly); see src/lib/model/face-crop.ts",
     source: {
       package: "@vladmandic/face-api",
       version: pkg.version,
       files: files.map((f) => ({path: f, sha256: sha256(join(root, f))})),
-      architecture: ["src/faceExpressionNet/FaceExpressionNet.ts", "src/faceFeatureExtractor/FaceFeatureExtractor.ts", "src/faceFeatureExtractor/denseBlock.ts", "src/faceProcessor/FaceProcessor.ts"],
+      architecture: [
+        "src/faceExpressionNet/FaceExpressionNet.ts",
+        "src/faceFeatureExtractor/FaceFeatureExtractor.ts",
+        "src/faceFeatureExtractor/denseBlock.ts",
+        "src/faceProcessor/FaceProcessor.ts"
+      ],
       upstream: "face-api.js 0.22.2 by Vincent Mühler (https://github.com/justadudewhohacks/face-api.js), MIT, which the package forks",
       quantisation: "uint8 per tensor, dequantised as value * scale + min in float32 by tfjs 4.22.0's weight loader, as the package loads them"
     },

@@ -109,7 +109,11 @@ describe("faithfulness through a tfjs model with a known curve", () => {
     const model = regionModel();
     const image = new Float32Array(48).fill(255);
     // R first, in the order 5, 6, 9, 10; everything else low.
-    const map = createMap(4, 4, Array.from({length: 16}, (_, i) => (REGION.includes(i) ? 1 - 0.1 * REGION.indexOf(i) : 0.05)));
+    const map = createMap(
+      4,
+      4,
+      Array.from({length: 16}, (_, i) => (REGION.includes(i) ? 1 - 0.1 * REGION.indexOf(i) : 0.05))
+    );
     const score = probabilityScorer(model, 0, 4, 4);
     expect((await score([image]))[0]).toBeCloseTo(probabilityWith(4), 5);
     const result = await faithfulnessScores(image, map, score, {keepFraction: 0.15, curveSteps: 8, insertionCanvas: new Float32Array(48)});
@@ -261,9 +265,15 @@ describe("aggregation, speed model, claims and tables on hand numbers", () => {
   });
 
   it("text tables: padded columns, best starred by direction", () => {
-    expect(formatTable(["", "a", "bb"], [["x", "1", "22"], ["yyy", "333", "4"]])).toBe(
-      ["       a  bb", "---  ---  --", "x      1  22", "yyy  333   4"].join("\n")
-    );
+    expect(
+      formatTable(
+        ["", "a", "bb"],
+        [
+          ["x", "1", "22"],
+          ["yyy", "333", "4"]
+        ]
+      )
+    ).toBe(["       a  bb", "---  ---  --", "x      1  22", "yyy  333   4"].join("\n"));
     expect(starredRow([1, 3, null, 3], "higher", 1)).toEqual(["1.0 ", "3.0*", "– ", "3.0*"]);
     expect(starredRow([1, 3], "lower", 0)).toEqual(["1*", "3 "]);
     expect(starredRow([1], "lower", 0)).toEqual(["1 "]);
@@ -271,7 +281,15 @@ describe("aggregation, speed model, claims and tables on hand numbers", () => {
   });
 
   it("CSV quoting and JSON without NaN", () => {
-    expect(toCsv(["a", "b"], [{a: 'x,"y"', b: 0.1234567891}, {a: null, b: Number.NaN}])).toBe('a,b\n"x,""y""",0.123457\n,\n');
+    expect(
+      toCsv(
+        ["a", "b"],
+        [
+          {a: 'x,"y"', b: 0.1234567891},
+          {a: null, b: Number.NaN}
+        ]
+      )
+    ).toBe('a,b\n"x,""y""",0.123457\n,\n');
     expect(JSON.parse(benchJson({x: Number.NaN, y: 1} as unknown as BenchResult))).toEqual({x: null, y: 1});
   });
 
@@ -328,7 +346,10 @@ describe("sanity check: model-parameter randomisation on a clone", () => {
       {steps: 3}
     );
     const [gradcam, edges] = result.methods;
-    expect(edges!.correlations).toEqual([[1, 1, 1], [1, 1, 1]]);
+    expect(edges!.correlations).toEqual([
+      [1, 1, 1],
+      [1, 1, 1]
+    ]);
     expect(edges!.pass).toBe(false);
     expect(gradcam!.pass).toBe(true);
     expect(gradcam!.meanAbsFinal).toBeLessThan(0.5);

@@ -75,7 +75,21 @@ describe("expected calibration error", () => {
     // Bin [0.9, 1.0]: mean score 0.9, all positive -> 0.1, weight 1/2. ECE = 0.25.
     expect(expectedCalibrationError([[0.1], [0.1], [0.9], [0.9]], [[0], [1], [1], [1]], 10)).toBeCloseTo(0.25, 12);
     // A score of exactly 1 falls in the last bin; two perfectly calibrated bins give 0.
-    expect(expectedCalibrationError([[1, 0.25], [1, 0.25], [0.25, 0.25]], [[1, 0], [1, 1], [0, 0]], 4)).toBeCloseTo(0, 12);
+    expect(
+      expectedCalibrationError(
+        [
+          [1, 0.25],
+          [1, 0.25],
+          [0.25, 0.25]
+        ],
+        [
+          [1, 0],
+          [1, 1],
+          [0, 0]
+        ],
+        4
+      )
+    ).toBeCloseTo(0, 12);
     // Scores pool over classes: one bin holding 0.7 and 0.7 with one positive -> |0.5 - 0.7|.
     expect(expectedCalibrationError([[0.7, 0.7]], [[1, 0]], 2)).toBeCloseTo(0.2, 12);
   });
@@ -118,7 +132,9 @@ describe("temperature scaling", () => {
 
   it("bakes 1/T into the last Dense layer: outputs become logits / T", () => {
     const input = tf.input({shape: [4]});
-    const hidden = tf.layers.dense({units: 5, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({seed: 3})}).apply(input) as tf.SymbolicTensor;
+    const hidden = tf.layers
+      .dense({units: 5, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({seed: 3})})
+      .apply(input) as tf.SymbolicTensor;
     const out = tf.layers
       .dense({units: 3, name: "logits", kernelInitializer: tf.initializers.glorotUniform({seed: 4}), biasInitializer: tf.initializers.constant({value: 0.3})})
       .apply(hidden) as tf.SymbolicTensor;
@@ -159,7 +175,14 @@ describe("helpers", () => {
   });
 
   it("multi-hot targets come from labels (or the single label)", () => {
-    const sample = (label: number, labels?: number[]): Sample => ({width: 1, height: 1, rgb: new Uint8Array(3), label, instances: [], ...(labels ? {labels} : {})});
+    const sample = (label: number, labels?: number[]): Sample => ({
+      width: 1,
+      height: 1,
+      rgb: new Uint8Array(3),
+      label,
+      instances: [],
+      ...(labels ? {labels} : {})
+    });
     expect(multiHotTargets([sample(1, [1, 3]), sample(2)], 4)).toEqual([
       [0, 1, 0, 1],
       [0, 0, 1, 0]

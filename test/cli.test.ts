@@ -21,7 +21,10 @@ function cli(...args: string[]): {status: number | null; stdout: string; stderr:
 beforeAll(async () => {
   await tf.setBackend("cpu");
   await saveLayersModelToDir(residualModel(16, 3, 2), modelDir);
-  writeFileSync(join(modelDir, "card.json"), JSON.stringify({name: "tiny", classNames: ["ring", "star", "cross"], preprocessing: {range: [0, 1], mean: [0, 0, 0], std: [1, 1, 1]}}));
+  writeFileSync(
+    join(modelDir, "card.json"),
+    JSON.stringify({name: "tiny", classNames: ["ring", "star", "cross"], preprocessing: {range: [0, 1], mean: [0, 0, 0], std: [1, 1, 1]}})
+  );
   const {rgb} = testImage(24, 20, 3);
   const rgba = new Uint8Array(24 * 20 * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[Math.floor(i / 4) * 3 + (i % 4)]!));
   writeFileSync(imagePath, encodePng(24, 20, rgba));
@@ -130,7 +133,7 @@ function corruptPng(): string {
 function brokenModel(kind: "malformed" | "no-shard"): string {
   const dir = join(work, `model-${kind}`);
   mkdirSync(dir, {recursive: true});
-  if (kind === "malformed") writeFileSync(join(dir, "model.json"), "{\"modelTopology\": ");
+  if (kind === "malformed") writeFileSync(join(dir, "model.json"), '{"modelTopology": ');
   else copyFileSync(join(modelDir, "model.json"), join(dir, "model.json"));
   return dir;
 }

@@ -40,7 +40,10 @@ describe("Extremal Perturbation's phases", () => {
   });
 
   it("a mask of 1 shows the image, 0 the most blurred level, ½ halfway between levels 3 and 4", () => {
-    const pixels = tf.tensor4d(Float32Array.from({length: 8 * 8 * 3}, (_, i) => (i * 37) % 255), [1, 8, 8, 3]);
+    const pixels = tf.tensor4d(
+      Float32Array.from({length: 8 * 8 * 3}, (_, i) => (i * 37) % 255),
+      [1, 8, 8, 3]
+    );
     const pyramid = blurPyramid(pixels, 8, 3);
     const at = (v: number) => perturbed(pyramid, tf.fill([8, 8], v) as tf.Tensor2D);
     const level = (l: number) => pyramid.slice([l, 0, 0, 0], [1, 8, 8, 3]);

@@ -139,7 +139,9 @@ describe("face-expression port", () => {
     const oursTop = top(ours);
     expect(oursTop).toEqual(top(theirs));
     const logitRange = tf.tidy(() => tf.sub(tf.max(ours), tf.min(ours)).dataSync()[0]!);
-    console.log(`face-expression port vs face-api on ${n} crops: max |logit diff| ${logitDiff.toExponential(2)}, max |prob diff| ${probDiff.toExponential(2)} (logits span ${logitRange.toFixed(2)}); top classes ${[...new Set(oursTop)].map((c) => FACE_EXPRESSION_CLASSES[c]).join(", ")}`);
+    console.log(
+      `face-expression port vs face-api on ${n} crops: max |logit diff| ${logitDiff.toExponential(2)}, max |prob diff| ${probDiff.toExponential(2)} (logits span ${logitRange.toFixed(2)}); top classes ${[...new Set(oursTop)].map((c) => FACE_EXPRESSION_CLASSES[c]).join(", ")}`
+    );
     expect(logitDiff).toBeLessThan(TOLERANCE);
     expect(probDiff).toBeLessThan(TOLERANCE);
     // Not a degenerate comparison: the logits vary over several units across the crops.

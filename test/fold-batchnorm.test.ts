@@ -70,7 +70,16 @@ describe.each(["cpu", "wasm"] as const)("batch-norm folding on %s", (backend) =>
     expect(folded.layers.filter((l) => l.getClassName() === "BatchNormalization")).toHaveLength(0);
     expect(names).not.toContain("conv1_conv");
     expect(names).not.toContain("conv1_bn");
-    for (const kept of ["conv1_relu", "conv2_block1_1_relu", "conv2_block1_add", "conv2_block1_out", "conv2_block2_out", "conv3_block1_out", "avg_pool", "logits"]) {
+    for (const kept of [
+      "conv1_relu",
+      "conv2_block1_1_relu",
+      "conv2_block1_add",
+      "conv2_block1_out",
+      "conv2_block2_out",
+      "conv3_block1_out",
+      "avg_pool",
+      "logits"
+    ]) {
       expect(names).toContain(kept);
     }
     const stem = folded.getLayer("conv1_relu");
@@ -116,7 +125,11 @@ describe.each(["cpu", "wasm"] as const)("batch-norm folding on %s", (backend) =>
   });
 
   it("folds an ExplainableModel keeping its meta", () => {
-    const meta = {name: "tiny", classNames: ["a", "b", "c", "d"], preprocessing: {range: [-1, 1] as [number, number], mean: [0.1, 0, -0.1] as [number, number, number], std: [1, 2, 1] as [number, number, number]}};
+    const meta = {
+      name: "tiny",
+      classNames: ["a", "b", "c", "d"],
+      preprocessing: {range: [-1, 1] as [number, number], mean: [0.1, 0, -0.1] as [number, number, number], std: [1, 2, 1] as [number, number, number]}
+    };
     const source = new ExplainableModel(original, meta);
     const target = foldedExplainableModel(source);
     expect(target.meta).toEqual(source.meta);

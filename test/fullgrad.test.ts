@@ -13,9 +13,13 @@ const seeded = (seed: number) => tf.initializers.randomNormal({mean: 0, stddev: 
 /** conv(bias, relu) → max pool → conv(bias) → batch norm → relu → GAP → dense(bias, relu) → dense(bias). */
 function reluNetWithBiases(): tf.LayersModel {
   const input = tf.input({shape: [12, 12, 3]});
-  let x = tf.layers.conv2d({filters: 6, kernelSize: 3, padding: "same", activation: "relu", name: "conv1", kernelInitializer: seeded(1), biasInitializer: seeded(2)}).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({filters: 6, kernelSize: 3, padding: "same", activation: "relu", name: "conv1", kernelInitializer: seeded(1), biasInitializer: seeded(2)})
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers.maxPooling2d({poolSize: 2, name: "pool1"}).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({filters: 5, kernelSize: 3, padding: "same", name: "conv2", kernelInitializer: seeded(3), biasInitializer: seeded(4)}).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({filters: 5, kernelSize: 3, padding: "same", name: "conv2", kernelInitializer: seeded(3), biasInitializer: seeded(4)})
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({name: "bn2"}).apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({activation: "relu", name: "relu2"}).apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({name: "gap"}).apply(x) as tf.SymbolicTensor;
@@ -23,7 +27,12 @@ function reluNetWithBiases(): tf.LayersModel {
   const out = tf.layers.dense({units: 3, name: "logits", kernelInitializer: seeded(7), biasInitializer: seeded(8)}).apply(x) as tf.SymbolicTensor;
   const model = tf.model({inputs: input, outputs: out});
   const bn = model.getLayer("bn2");
-  bn.setWeights([tf.tensor1d([1.2, 0.7, 1.5, 0.9, 1.1]), tf.tensor1d([0.3, -0.2, 0.1, 0.4, -0.1]), tf.tensor1d([0.2, -0.1, 0.05, 0.3, 0]), tf.tensor1d([0.8, 1.3, 0.5, 1, 2])]);
+  bn.setWeights([
+    tf.tensor1d([1.2, 0.7, 1.5, 0.9, 1.1]),
+    tf.tensor1d([0.3, -0.2, 0.1, 0.4, -0.1]),
+    tf.tensor1d([0.2, -0.1, 0.05, 0.3, 0]),
+    tf.tensor1d([0.8, 1.3, 0.5, 1, 2])
+  ]);
   return model;
 }
 
@@ -49,7 +58,9 @@ describe("FullGrad", () => {
     const classIndex = 1;
     const result = await fullGrad.explain(model, image, {classIndex});
     const term = Array.from({length: 16}, (_, p) =>
-      [0, 1, 2].map((c) => Math.abs(((denseKernel[0]![classIndex]! * convKernel[c]![0]! + denseKernel[1]![classIndex]! * convKernel[c]![1]!) / (16 * 255)) * image.rgb[p * 3 + c]!))
+      [0, 1, 2].map((c) =>
+        Math.abs(((denseKernel[0]![classIndex]! * convKernel[c]![0]! + denseKernel[1]![classIndex]! * convKernel[c]![1]!) / (16 * 255)) * image.rgb[p * 3 + c]!)
+      )
     );
     const flat = term.flat();
     const [lo, hi] = [Math.min(...flat), Math.max(...flat)];

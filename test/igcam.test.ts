@@ -80,9 +80,7 @@ describe("Integrated Grad-CAM reduces to Grad-CAM where the formula says so", ()
         expect(inter.stepMaps).toHaveLength(steps);
         // Hand-computed per-step maps and running sums: L_j = (j/m)·cam, Σ_{i≤j} L_i = j(j+1)/(2m)·cam.
         inter.stepMaps.forEach((stepMap, i) => [...stepMap].forEach((v, p) => expect(v).toBeCloseTo(((i + 1) / steps) * cam[p]!, 5)));
-        inter.cumulative.forEach((running, i) =>
-          [...running].forEach((v, p) => expect(v).toBeCloseTo((((i + 1) * (i + 2)) / (2 * steps)) * cam[p]!, 5))
-        );
+        inter.cumulative.forEach((running, i) => [...running].forEach((v, p) => expect(v).toBeCloseTo((((i + 1) * (i + 2)) / (2 * steps)) * cam[p]!, 5)));
         const paperExpected = scaled((steps + 1) / 2);
         [...paper.map.data].forEach((v, p) => expect(v).toBeCloseTo(paperExpected[p]!, 5));
         expect(paper.passes).toEqual({forward: steps + 2, backward: steps});

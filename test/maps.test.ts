@@ -80,9 +80,7 @@ describe("resizeBilinear (half-pixel centres)", () => {
         const random = seededRandom(inW * 100 + outW);
         const data = Float32Array.from({length: inW * inH}, () => random.uniform(-2, 5));
         const ours = resizeBilinear(createMap(inW, inH, data), outW, outH).data;
-        const theirs = tf.tidy(() =>
-          tf.image.resizeBilinear(tf.tensor3d(data, [inH, inW, 1]), [outH, outW], false, true).dataSync()
-        ) as Float32Array;
+        const theirs = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(data, [inH, inW, 1]), [outH, outW], false, true).dataSync()) as Float32Array;
         expect(ours.length).toBe(theirs.length);
         let maxDiff = 0;
         for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i]! - theirs[i]!));
@@ -265,7 +263,10 @@ describe("fuseLayerMaps", () => {
     approx(result.steps[0]!.fused.data, [0.1, 1.4, 0.3, 1.8]);
     // V3 likewise: gate [1, 1, 0.5, 0.5]; E = (E + V3)·gate.
     approx(result.steps[1]!.fused.data, [1.1, 2.4, 0.15, 0.9]);
-    approx(result.map.data, [1.1, 2.4, 0.15, 0.9].map((v) => (v - 0.15) / (2.25 + 1e-6)));
+    approx(
+      result.map.data,
+      [1.1, 2.4, 0.15, 0.9].map((v) => (v - 0.15) / (2.25 + 1e-6))
+    );
   });
 });
 

@@ -26,7 +26,10 @@ describe("mask recipes", () => {
     const settings = {grid: 3, keep: 0.5, height: 10, width: 9};
     const made = riseMaskSource(7, settings, 11);
     const described = riseMaskSource(7, settings, 11);
-    for (const [start, size] of [[0, 3], [3, 4]] as const) {
+    for (const [start, size] of [
+      [0, 3],
+      [3, 4]
+    ] as const) {
       const recipe = described.recipe!(start, size);
       expect(recipe.kind).toBe("rise");
       expect(await values(masksFromRecipe(recipe))).toEqual(await values(made.make(start, size)));
@@ -36,11 +39,23 @@ describe("mask recipes", () => {
 
   it("feature maps: planes gathered here give the masks the source makes, across layer ends", async () => {
     const random = seededRandom(2);
-    const shallow = tf.tensor4d(Array.from({length: 5 * 5 * 4}, () => random.normal()), [1, 5, 5, 4]);
-    const deep = tf.tensor4d(Array.from({length: 2 * 3 * 6}, () => random.normal()), [1, 2, 3, 6]);
-    const layers = [{activations: shallow, channels: [3, 1, 0]}, {activations: deep, channels: [5, 2]}];
+    const shallow = tf.tensor4d(
+      Array.from({length: 5 * 5 * 4}, () => random.normal()),
+      [1, 5, 5, 4]
+    );
+    const deep = tf.tensor4d(
+      Array.from({length: 2 * 3 * 6}, () => random.normal()),
+      [1, 2, 3, 6]
+    );
+    const layers = [
+      {activations: shallow, channels: [3, 1, 0]},
+      {activations: deep, channels: [5, 2]}
+    ];
     const source = layeredChannelMaskSource(layers, 8, 7);
-    for (const [start, size] of [[0, 2], [2, 3]] as const) {
+    for (const [start, size] of [
+      [0, 2],
+      [2, 3]
+    ] as const) {
       const recipe = source.recipe!(start, size);
       expect(recipe.kind === "channels" && recipe.parts.map((p) => p.count)).toEqual(start === 0 ? [2] : [1, 2]);
       expect(await values(masksFromRecipe(recipe))).toEqual(await values(source.make(start, size)));
@@ -57,7 +72,17 @@ describe("mask recipes", () => {
     const image = Float32Array.from(testImage(12, 12, 3).rgb);
     const settings = {grid: 2, keep: 0.5, height: 12, width: 12};
     const recipe = riseMaskSource(5, settings, 4).recipe!(0, 5);
-    const result = await scoreMaskRecipe(model, {pixels: image, recipe, classIndex: 2, score: "softmax", weighting: "coverage", parts: [[0, 2], [2, 5]]});
+    const result = await scoreMaskRecipe(model, {
+      pixels: image,
+      recipe,
+      classIndex: 2,
+      score: "softmax",
+      weighting: "coverage",
+      parts: [
+        [0, 2],
+        [2, 5]
+      ]
+    });
     const masks = masksFromRecipe(recipe);
     const pixels = tf.tensor4d(image, [1, 12, 12, 3]);
     const scores = model.scores(maskedImages(pixels, masks), 2, "softmax");
@@ -65,7 +90,10 @@ describe("mask recipes", () => {
     const weights = await values(coverageWeights(scores, masks));
     const maskValues = await values(masks);
     expect(result.sums).toHaveLength(2);
-    [[0, 2], [2, 5]].forEach(([from, to], part) => {
+    [
+      [0, 2],
+      [2, 5]
+    ].forEach(([from, to], part) => {
       Array.from({length: 144}, (_, p) => {
         let sum = 0;
         for (let k = from!; k < to!; k++) sum += weights[k]! * maskValues[k * 144 + p]!;

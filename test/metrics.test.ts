@@ -46,7 +46,18 @@ describe("boxes and masks", () => {
   it("unionMasks and scaleBoxes", () => {
     const a = boxesToMask([[0, 0, 1, 1]], W, H);
     expect(indicesOf(unionMasks([a, G]))).toEqual([0, 5, 6, 9, 10]);
-    expect(indicesOf(boxesToMask([[0, 0, 2, 2], [3, 3, 4, 4]], W, H))).toEqual([0, 1, 4, 5, 15]);
+    expect(
+      indicesOf(
+        boxesToMask(
+          [
+            [0, 0, 2, 2],
+            [3, 3, 4, 4]
+          ],
+          W,
+          H
+        )
+      )
+    ).toEqual([0, 1, 4, 5, 15]);
     expect(scaleBoxes([[0, 0, 224, 112]], 224, 224, 7, 7)).toEqual([[0, 0, 7, 3.5]]);
     expect(() => unionMasks([a, new Uint8Array(3)])).toThrow(/length/);
   });
@@ -287,7 +298,12 @@ describe("sanity check (cascading randomisation)", () => {
       randomizeUpTo: (k) => {
         weights[k] = Float32Array.from({length: size * size}, () => random.next());
       },
-      explain: async () => createMap(size, size, Float32Array.from(ramp, (_, i) => weights.reduce((s, w) => s + w[i]!, 0))),
+      explain: async () =>
+        createMap(
+          size,
+          size,
+          Float32Array.from(ramp, (_, i) => weights.reduce((s, w) => s + w[i]!, 0))
+        ),
       keepMaps: false
     });
     expect(result.steps[0]!.map).toBeUndefined();

@@ -208,7 +208,12 @@ describe("GraphModels", () => {
       versions: {producer: 1}
     };
     const graph = await tf.loadGraphModel(
-      tf.io.fromMemory({modelTopology, format: "graph-model", weightSpecs: [{name: "axes", shape: [2], dtype: "int32"}], weightData: new Int32Array([1, 2]).buffer})
+      tf.io.fromMemory({
+        modelTopology,
+        format: "graph-model",
+        weightSpecs: [{name: "axes", shape: [2], dtype: "int32"}],
+        weightData: new Int32Array([1, 2]).buffer
+      })
     );
     expect((graph.predict(tf.ones([1, 2, 2, 3])) as tf.Tensor).shape).toEqual([1, 3]);
     expect(() => modelToOnnx(graph)).toThrow('cannot convert layer "squared" (Square) to ONNX: this op has no ONNX conversion');
@@ -220,7 +225,11 @@ describe("paper-scale architectures (small input, same layers)", () => {
     const vgg = buildVgg16({inputSize: 64, classes: 10});
     const resnet = buildResnet50({inputSize: 64, classes: 10});
     const folded = foldBatchNorm(resnet);
-    for (const [name, layers] of [["VGG16", vgg], ["ResNet-50", resnet], ["ResNet-50 folded", folded]] as const) {
+    for (const [name, layers] of [
+      ["VGG16", vgg],
+      ["ResNet-50", resnet],
+      ["ResNet-50 folded", folded]
+    ] as const) {
       const model = new ExplainableModel(layers, {name});
       const handle = await openOnnxSession(model, {intraOpThreads: 2});
       const pixels = pixelBatch(model, 2, 500);
@@ -239,15 +248,63 @@ function layerZoo(): tf.LayersModel {
   const init = () => tf.initializers.glorotUniform({seed: seed++});
   const T = (x: unknown) => x as tf.SymbolicTensor;
   const input = tf.input({shape: [9, 10, 3], name: "image"});
-  const pad = T(tf.layers.zeroPadding2d({padding: [[1, 0], [0, 2]], name: "pad"}).apply(input));
-  const sep = T(tf.layers.separableConv2d({filters: 6, kernelSize: 3, depthMultiplier: 2, padding: "same", strides: 2, activation: "elu", depthwiseInitializer: init(), pointwiseInitializer: init(), biasInitializer: "ones", name: "sep"}).apply(pad));
-  const dw = T(tf.layers.depthwiseConv2d({kernelSize: 3, depthMultiplier: 2, padding: "same", useBias: true, depthwiseInitializer: init(), biasInitializer: init(), activation: "selu", name: "dw"}).apply(sep));
-  const conv = T(tf.layers.conv2d({filters: 12, kernelSize: [2, 3], dilationRate: 1, padding: "same", kernelInitializer: init(), activation: "softplus", name: "conv"}).apply(sep));
+  const pad = T(
+    tf.layers
+      .zeroPadding2d({
+        padding: [
+          [1, 0],
+          [0, 2]
+        ],
+        name: "pad"
+      })
+      .apply(input)
+  );
+  const sep = T(
+    tf.layers
+      .separableConv2d({
+        filters: 6,
+        kernelSize: 3,
+        depthMultiplier: 2,
+        padding: "same",
+        strides: 2,
+        activation: "elu",
+        depthwiseInitializer: init(),
+        pointwiseInitializer: init(),
+        biasInitializer: "ones",
+        name: "sep"
+      })
+      .apply(pad)
+  );
+  const dw = T(
+    tf.layers
+      .depthwiseConv2d({
+        kernelSize: 3,
+        depthMultiplier: 2,
+        padding: "same",
+        useBias: true,
+        depthwiseInitializer: init(),
+        biasInitializer: init(),
+        activation: "selu",
+        name: "dw"
+      })
+      .apply(sep)
+  );
+  const conv = T(
+    tf.layers
+      .conv2d({filters: 12, kernelSize: [2, 3], dilationRate: 1, padding: "same", kernelInitializer: init(), activation: "softplus", name: "conv"})
+      .apply(sep)
+  );
   const mul = T(tf.layers.multiply({name: "mul"}).apply([dw, conv]));
   const avg = T(tf.layers.average({name: "avg"}).apply([dw, conv]));
   const max = T(tf.layers.maximum({name: "max"}).apply([mul, avg]));
-  const bnNoScale = T(tf.layers.batchNormalization({scale: false, name: "bn_noscale", movingMeanInitializer: init(), movingVarianceInitializer: "ones", betaInitializer: init()}).apply(max));
-  const bnNoCenter = T(tf.layers.batchNormalization({center: false, name: "bn_nocenter", movingMeanInitializer: init(), gammaInitializer: init()}).apply(bnNoScale));
+  const bnNoScale = T(
+    tf.layers
+      .batchNormalization({scale: false, name: "bn_noscale", movingMeanInitializer: init(), movingVarianceInitializer: "ones", betaInitializer: init()})
+      .apply(max)
+  );
+  const bnNoCenter = T(
+    tf.layers.batchNormalization({center: false, name: "bn_nocenter", movingMeanInitializer: init(), gammaInitializer: init()}).apply(bnNoScale)
+  );
   const acts = ["tanh", "softsign", "hardSigmoid", "swish", "mish", "gelu", "relu6", "sigmoid"].map((activation) =>
     T(tf.layers.activation({activation: activation as "tanh", name: `act_${activation}`}).apply(bnNoCenter))
   );
@@ -258,7 +315,17 @@ function layerZoo(): tf.LayersModel {
   const relu = T(tf.layers.reLU({maxValue: 0.7, name: "relu_max"}).apply(elu));
   const avgPool = T(tf.layers.averagePooling2d({poolSize: 3, strides: 2, padding: "same", name: "avgpool"}).apply(relu));
   const maxPool = T(tf.layers.maxPooling2d({poolSize: 2, strides: 1, padding: "same", name: "maxpool"}).apply(avgPool));
-  const crop = T(tf.layers.cropping2D({cropping: [[1, 0], [0, 1]], name: "crop"}).apply(maxPool));
+  const crop = T(
+    tf.layers
+      .cropping2D({
+        cropping: [
+          [1, 0],
+          [0, 1]
+        ],
+        name: "crop"
+      })
+      .apply(maxPool)
+  );
   const dense4d = T(tf.layers.dense({units: 5, activation: "relu", kernelInitializer: init(), biasInitializer: init(), name: "dense4d"}).apply(crop));
   const flat = T(tf.layers.flatten({name: "flat"}).apply(dense4d));
   const reshaped = T(tf.layers.reshape({targetShape: [2, 5, 2], name: "reshape"}).apply(flat));
@@ -394,7 +461,8 @@ describe("serialised ModelProto", () => {
 });
 
 describe("fp32 FLOPs per cycle (loaders/bench/machine.ts)", () => {
-  const info = (vendor: string, family: number, model: number, flags: string) => `vendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel\t\t: ${model}\nflags\t\t: fpu sse ${flags}\n`;
+  const info = (vendor: string, family: number, model: number, flags: string) =>
+    `vendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel\t\t: ${model}\nflags\t\t: fpu sse ${flags}\n`;
   it("follows the documented rules", () => {
     expect(fp32FlopsPerCycle(info("AuthenticAMD", 26, 2, "fma avx2 avx512f")).perCycle).toBe(64);
     expect(fp32FlopsPerCycle(info("AuthenticAMD", 25, 17, "fma avx2 avx512f")).perCycle).toBe(32);

@@ -44,9 +44,7 @@ function referenceMask(draw: RiseMaskDraw, settings: RiseMaskSettings): number[]
 function linearCase(image = testImage(4, 4, 42)) {
   const {model: tfModel, convKernel, denseKernel, denseBias} = linearHeadModel();
   const model = new ExplainableModel(tfModel);
-  const A = [0, 1].map((k) =>
-    Array.from({length: 16}, (_, p) => relu([0, 1, 2].reduce((s, c) => s + (image.rgb[p * 3 + c]! / 255) * convKernel[c]![k]!, 0)))
-  );
+  const A = [0, 1].map((k) => Array.from({length: 16}, (_, p) => relu([0, 1, 2].reduce((s, c) => s + (image.rgb[p * 3 + c]! / 255) * convKernel[c]![k]!, 0))));
   const maskedLogits = (mask: readonly number[]) =>
     [0, 1].map((c) => denseBias[c]! + [0, 1].reduce((s, k) => s + (denseKernel[k]![c]! * A[k]!.reduce((t, a, p) => t + mask[p]! * a, 0)) / 16, 0));
   const probability = (mask: readonly number[], c: number) => {
@@ -156,7 +154,11 @@ describe("mask scoring", () => {
   it("keeps one weighted sum per segment across batch ends (zeros for an empty one), in this thread and through an executor", async () => {
     const before = tf.memory().numTensors;
     const {scores, weightedSums} = await scoreMasks(model, pixels, source(), scoring());
-    const expected = [[0, 2], [2, 2], [2, 7]].map(([from, to]) =>
+    const expected = [
+      [0, 2],
+      [2, 2],
+      [2, 7]
+    ].map(([from, to]) =>
       Array.from({length: 256}, (_, p) => {
         let sum = 0;
         for (let k = from!; k < to!; k++) sum += scores[k]! * maskValues[k * 256 + p]!;

@@ -113,12 +113,23 @@ describe("executor: the pool gives the single-worker map bit for bit", () => {
         probeBatch: (...args) => single.probeBatch(...args),
         scoreMaskRecipe: (request, signal) => {
           const call = single.scoreMaskRecipe(request, signal);
-          outcomes.push(call.then(() => "ran", (error: Error) => error.name));
+          outcomes.push(
+            call.then(
+              () => "ran",
+              (error: Error) => error.name
+            )
+          );
           return call;
         }
       };
       const controller = new AbortController();
-      const run = rise.explain(model, image, {masks: 200, batchSize: 10, executor: watched, signal: controller.signal, onProgress: (p) => p.done >= 30 && controller.abort()});
+      const run = rise.explain(model, image, {
+        masks: 200,
+        batchSize: 10,
+        executor: watched,
+        signal: controller.signal,
+        onProgress: (p) => p.done >= 30 && controller.abort()
+      });
       await expect(run).rejects.toThrow(/cancelled/);
       const settled = await Promise.all(outcomes);
       // One worker, three batches in flight: the one running finishes, the queued ones never start.
@@ -205,9 +216,7 @@ describe("errors", () => {
   it("a worker's error rejects the call with its message", async () => {
     await expect(pool.scoreBatch(new Float32Array(5), 1, 0, "softmax")).rejects.toThrow("a batch of 1 images at 16x16 needs 768 values, got 5");
     await expect(pool.scoreBatch(new Float32Array(768), 1, 7, "softmax")).rejects.toThrow(/class index 7 is out of range/);
-    await expect(pool.probeBatch(new Float32Array(768), 1, {layers: ["nope"], classIndex: 0, score: "logit"})).rejects.toThrow(
-      /layer "nope" does not exist/
-    );
+    await expect(pool.probeBatch(new Float32Array(768), 1, {layers: ["nope"], classIndex: 0, score: "logit"})).rejects.toThrow(/layer "nope" does not exist/);
     await expect(pool.explainImage("sise", image, {layers: []})).rejects.toThrow(/layers must name at least one layer/);
     // ... and the pool still works afterwards.
     const scores = await pool.scoreBatch(new Float32Array(768 * 2), 2, 1, "softmax");
@@ -223,7 +232,9 @@ describe("errors", () => {
   });
 
   it("a model a worker cannot open fails the pool's start", async () => {
-    await expect(WorkerPool.create("test/no-such-model", {size: 1})).rejects.toThrow(/pool worker could not start: model path test\/no-such-model does not exist/);
+    await expect(WorkerPool.create("test/no-such-model", {size: 1})).rejects.toThrow(
+      /pool worker could not start: model path test\/no-such-model does not exist/
+    );
   });
 });
 
@@ -261,7 +272,10 @@ describe("data-parallel training", () => {
   it("one worker gives the step in this thread exactly; two workers the same step up to rounding", async () => {
     const local = linearHeadModel().model;
     await localSteps(local, 2);
-    const trainers = [await DataParallelTrainer.create(linearHeadModel().model, {workers: 1}), await DataParallelTrainer.create(linearHeadModel().model, {workers: 2})];
+    const trainers = [
+      await DataParallelTrainer.create(linearHeadModel().model, {workers: 1}),
+      await DataParallelTrainer.create(linearHeadModel().model, {workers: 2})
+    ];
     try {
       for (const trainer of trainers) {
         for (let s = 0; s < 2; s++) {
@@ -286,7 +300,10 @@ describe("data-parallel training", () => {
   });
 
   it("splits a batch into near-equal contiguous shards", () => {
-    expect(splitEvenly([1, 2, 3, 4, 5], 2)).toEqual([[1, 2, 3], [4, 5]]);
+    expect(splitEvenly([1, 2, 3, 4, 5], 2)).toEqual([
+      [1, 2, 3],
+      [4, 5]
+    ]);
     expect(splitEvenly([1], 3)).toEqual([[1]]);
   });
 });

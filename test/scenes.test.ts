@@ -47,7 +47,9 @@ describe("scenes generator", () => {
     const backward = [3, 2, 1, 0].map((i) => other.sample(i, TRAIN_SEED)).reverse();
     forward.forEach((sample, i) => {
       expect(Buffer.from(sample.rgb).equals(Buffer.from(backward[i]!.rgb))).toBe(true);
-      expect(sample.instances.map((x) => Buffer.from(x.mask).toString("base64"))).toEqual(backward[i]!.instances.map((x) => Buffer.from(x.mask).toString("base64")));
+      expect(sample.instances.map((x) => Buffer.from(x.mask).toString("base64"))).toEqual(
+        backward[i]!.instances.map((x) => Buffer.from(x.mask).toString("base64"))
+      );
     });
     expect(Buffer.from(dataset.sample(0, TRAIN_SEED + 1).rgb).equals(Buffer.from(forward[0]!.rgb))).toBe(false);
     expect(Buffer.from(forward[1]!.rgb).equals(Buffer.from(forward[0]!.rgb))).toBe(false);
@@ -179,7 +181,16 @@ describe("scenes committed splits", () => {
         expect(encodePng(sample.rgb, sample.width, sample.height).equals(readFileSync(join(dir, file))), `${dir}/${file}`).toBe(true);
         images.push(annotateSample(sample, dataset.classes, file, index));
       }
-      const expected = formatAnnotations({dataset: "scenes", classes: [...dataset.classes], width: dataset.width, height: dataset.height, seed, count, maskEncoding: MASK_ENCODING, images});
+      const expected = formatAnnotations({
+        dataset: "scenes",
+        classes: [...dataset.classes],
+        width: dataset.width,
+        height: dataset.height,
+        seed,
+        count,
+        maskEncoding: MASK_ENCODING,
+        images
+      });
       expect(readFileSync(join(dir, "annotations.json"), "utf8") === expected, `${dir}/annotations.json`).toBe(true);
     }
   });

@@ -123,7 +123,11 @@ describe("steps 3 and 5: masks and coverage normalisation", () => {
   it("one product gives each part of a batch its own weighted sum", async () => {
     const masks = tf.tensor4d([1, 0, 0, 0, 0, 1, 1, 0.5, 0, 0.25, 0, 1], [3, 2, 2, 1]);
     const weights = tf.tensor1d([2, 3, -1]);
-    const [first, rest, all] = weightedMaskSums(masks, weights, [[0, 1], [1, 3], [0, 3]]);
+    const [first, rest, all] = weightedMaskSums(masks, weights, [
+      [0, 1],
+      [1, 3],
+      [0, 3]
+    ]);
     // by hand: part 0 = 2·m0; part 1 = 3·m1 − m2; part 2 = both.
     expect(Array.from(await first!.data())).toEqual([2, 0, 0, 0]);
     const r = Array.from(await rest!.data());
@@ -135,9 +139,22 @@ describe("steps 3 and 5: masks and coverage normalisation", () => {
 
   it("a layered mask source's batches equal each layer's own masks, across layer ends", async () => {
     const random = seededRandom(5);
-    const shallow = tf.tensor4d(Array.from({length: 4 * 4 * 3}, () => random.next()), [1, 4, 4, 3]);
-    const deep = tf.tensor4d(Array.from({length: 2 * 2 * 5}, () => random.next()), [1, 2, 2, 5]);
-    const source = layeredChannelMaskSource([{activations: shallow, channels: [2, 0]}, {activations: deep, channels: [4, 1, 3]}], 6, 6);
+    const shallow = tf.tensor4d(
+      Array.from({length: 4 * 4 * 3}, () => random.next()),
+      [1, 4, 4, 3]
+    );
+    const deep = tf.tensor4d(
+      Array.from({length: 2 * 2 * 5}, () => random.next()),
+      [1, 2, 2, 5]
+    );
+    const source = layeredChannelMaskSource(
+      [
+        {activations: shallow, channels: [2, 0]},
+        {activations: deep, channels: [4, 1, 3]}
+      ],
+      6,
+      6
+    );
     expect(source.segments).toEqual([2, 3]);
     const batch = source.make(1, 3); // shallow channel 0, deep channels 4 and 1
     const expected = tf.concat([channelMasks(shallow, [0], 6, 6), channelMasks(deep, [4, 1], 6, 6)]);
@@ -170,9 +187,7 @@ function linearCase() {
   const {model: tfModel, convKernel, denseKernel, denseBias} = linearHeadModel();
   const model = new ExplainableModel(tfModel);
   const image = testImage(4, 4, 42);
-  const A = [0, 1].map((k) =>
-    Array.from({length: 16}, (_, p) => relu([0, 1, 2].reduce((s, c) => s + (image.rgb[p * 3 + c]! / 255) * convKernel[c]![k]!, 0)))
-  );
+  const A = [0, 1].map((k) => Array.from({length: 16}, (_, p) => relu([0, 1, 2].reduce((s, c) => s + (image.rgb[p * 3 + c]! / 255) * convKernel[c]![k]!, 0))));
   // ReLU(m·z) = m·ReLU(z) for masks m ≥ 0: the masked image's logits in closed form.
   const maskedLogit = (mask: readonly number[], c: number) =>
     denseBias[c]! + [0, 1].reduce((s, k) => s + (denseKernel[k]![c]! * A[k]!.reduce((t, a, p) => t + mask[p]! * a, 0)) / 16, 0);

@@ -102,7 +102,9 @@ describe("data-parallel training steps", () => {
       expect(await trainer.workerTensors()).toEqual(counts);
       // Checked here: nothing is sent, the trainer stays usable.
       const wrong = {...one, shape: [1, 8, 8, 3] as [number, number, number, number], pixels: new Float32Array(8 * 8 * 3)};
-      await expect(trainer.step(wrong, dataset.classes.length)).rejects.toThrow("a batch of shape [1,8,8,3] (192 values) does not fit the model's input [64,64,3]");
+      await expect(trainer.step(wrong, dataset.classes.length)).rejects.toThrow(
+        "a batch of shape [1,8,8,3] (192 values) does not fit the model's input [64,64,3]"
+      );
       // A failure in the workers (labels of the wrong width) comes back with the worker's message
       // (not the others' "another worker failed") and leaves the trainer refusing further steps.
       await expect(trainer.step(one, dataset.classes.length + 1)).rejects.toThrow(/softmaxCrossEntropy|shape/i);

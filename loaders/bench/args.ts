@@ -43,7 +43,10 @@ export interface BenchArgs {
 
 function list(value: string | undefined): string[] | null {
   if (value === undefined) return null;
-  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new Error("an empty list was given");
   return items;
 }
@@ -82,7 +85,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const quick = values.quick ?? false;
   const sections = list(values.sections) ?? [...BENCH_SECTIONS];
   for (const section of sections) {
-    if (!(BENCH_SECTIONS as readonly string[]).includes(section)) throw new Error(`--sections: unknown section "${section}" (choose from ${BENCH_SECTIONS.join(", ")})`);
+    if (!(BENCH_SECTIONS as readonly string[]).includes(section))
+      throw new Error(`--sections: unknown section "${section}" (choose from ${BENCH_SECTIONS.join(", ")})`);
   }
   return {
     models: list(values.models),

@@ -19,10 +19,7 @@ export interface BarePassOptions {
 
 async function runOnce(model: ExplainableModel, kind: PassKind, pixels: tf.Tensor4D, classIndex: number): Promise<number> {
   const start = performance.now();
-  const out =
-    kind === "forward"
-      ? model.logits(pixels)
-      : tf.grad((p: tf.Tensor) => tf.sum(model.scores(p as tf.Tensor4D, classIndex, "logit")))(pixels);
+  const out = kind === "forward" ? model.logits(pixels) : tf.grad((p: tf.Tensor) => tf.sum(model.scores(p as tf.Tensor4D, classIndex, "logit")))(pixels);
   await out.data();
   const ms = performance.now() - start;
   out.dispose();

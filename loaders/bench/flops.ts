@@ -54,7 +54,9 @@ export function inputGradientFlops(model: tf.LayersModel, from: string): number 
   const start = names.indexOf(from);
   if (start < 0) throw new Error(`model "${model.name}" has no layer "${from}"`);
   const after = new Set(names.slice(start + 1));
-  return layerFlops(model).filter((l) => after.has(l.name)).reduce((s, l) => s + l.flops, 0);
+  return layerFlops(model)
+    .filter((l) => after.has(l.name))
+    .reduce((s, l) => s + l.flops, 0);
 }
 
 /**

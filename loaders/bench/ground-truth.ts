@@ -6,15 +6,16 @@
 import {boxesToMask, unionMasks} from "../../src/lib/metrics/masks.js";
 import type {Instance} from "../datasets/types.js";
 
-export function classTruth(
-  instances: readonly Instance[],
-  classIndex: number,
-  width: number,
-  height: number,
-  truth: "box" | "mask"
-): Uint8Array | null {
+export function classTruth(instances: readonly Instance[], classIndex: number, width: number, height: number, truth: "box" | "mask"): Uint8Array | null {
   const own = instances.filter((i) => i.classIndex === classIndex);
   if (own.length === 0) return null;
-  const mask = truth === "box" ? boxesToMask(own.map((i) => i.box), width, height) : unionMasks(own.map((i) => i.mask));
+  const mask =
+    truth === "box"
+      ? boxesToMask(
+          own.map((i) => i.box),
+          width,
+          height
+        )
+      : unionMasks(own.map((i) => i.mask));
   return mask.some((v) => v !== 0) ? mask : null;
 }

@@ -21,9 +21,7 @@ export function probabilityScorer(model: ExplainableModel, classIndex: number, w
     const scores = tf.tidy(() => {
       const raw = tf.tensor4d(data, [images.length, height, width, 3]);
       const pixels =
-        height === model.inputHeight && width === model.inputWidth
-          ? raw
-          : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
+        height === model.inputHeight && width === model.inputWidth ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
       return model.scores(pixels, classIndex, "softmax");
     });
     const values = Array.from(await scores.data());

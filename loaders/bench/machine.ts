@@ -46,9 +46,12 @@ export function fp32FlopsPerCycle(cpuinfo: string): {perCycle: number; rule: str
   const amd = vendor === "AuthenticAMD";
   const intel = vendor === "GenuineIntel";
   if (amd && flags.has("avx512f") && family >= 0x1a) return {perCycle: 64, rule: `AMD family ${family} (Zen 5 or later) with avx512f: 2 x 512-bit FMA`};
-  if (amd && flags.has("avx512f") && family === 0x19) return {perCycle: 32, rule: "AMD family 25 (Zen 4) with avx512f: 512-bit ops double-pumped on 2 x 256-bit FMA"};
-  if (intel && flags.has("avx512f") && flags.has("amx_tile")) return {perCycle: 64, rule: "Intel with avx512f and amx_tile (Sapphire Rapids or later): 2 x 512-bit FMA"};
-  if (intel && flags.has("avx512f")) return {perCycle: 32, rule: "Intel with avx512f, no AMX: 1 or 2 x 512-bit FMA by model, 1 assumed (the peak may be twice this)"};
+  if (amd && flags.has("avx512f") && family === 0x19)
+    return {perCycle: 32, rule: "AMD family 25 (Zen 4) with avx512f: 512-bit ops double-pumped on 2 x 256-bit FMA"};
+  if (intel && flags.has("avx512f") && flags.has("amx_tile"))
+    return {perCycle: 64, rule: "Intel with avx512f and amx_tile (Sapphire Rapids or later): 2 x 512-bit FMA"};
+  if (intel && flags.has("avx512f"))
+    return {perCycle: 32, rule: "Intel with avx512f, no AMX: 1 or 2 x 512-bit FMA by model, 1 assumed (the peak may be twice this)"};
   if (amd && family === 0x17 && model < 0x30) return {perCycle: 16, rule: "AMD family 23 below model 48 (Zen, Zen+): 2 x 128-bit FMA"};
   if (flags.has("fma") && flags.has("avx2")) return {perCycle: 32, rule: "fma and avx2: 2 x 256-bit FMA"};
   return {perCycle: 16, rule: "no fma/avx2 flags: 16 assumed"};

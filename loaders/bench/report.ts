@@ -30,7 +30,14 @@ export function metricRows(model: ModelResult): MetricRow[] {
 
 export function metricsTable(model: ModelResult): string {
   const header = ["", ...model.methods.map((m) => m.method)];
-  const rows = metricRows(model).map((row) => [row.label, ...starredRow(model.methods.map((m) => m.metrics[row.key]), row.better, row.digits)]);
+  const rows = metricRows(model).map((row) => [
+    row.label,
+    ...starredRow(
+      model.methods.map((m) => m.metrics[row.key]),
+      row.better,
+      row.digits
+    )
+  ]);
   rows.push(["Explained score", ...model.methods.map((m) => `${m.explainedScore} `)]);
   return formatTable(header, rows);
 }
@@ -77,7 +84,12 @@ export function sanityTable(model: ModelResult): string | null {
     const last = s.steps.length - 1;
     const passing = absolute(last).filter((v) => v < m.threshold).length;
     const verdict = m.error ? `FAIL (${m.error.slice(0, 40)})` : m.pass ? "pass" : "FAIL";
-    return [`${m.method}${m.control ? " (control)" : ""}`, ...s.steps.map((_, k) => formatNumber(meanAt(k), 2)), `${passing}/${m.correlations.length}`, verdict];
+    return [
+      `${m.method}${m.control ? " (control)" : ""}`,
+      ...s.steps.map((_, k) => formatNumber(meanAt(k), 2)),
+      `${passing}/${m.correlations.length}`,
+      verdict
+    ];
   });
   return formatTable(header, rows);
 }

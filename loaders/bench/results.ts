@@ -96,7 +96,10 @@ export function writeBenchResults(result: BenchResult, outDir: string): string[]
   const files = {
     "bench.json": benchJson(result),
     "bench-summary.csv": toCsv(SUMMARY_COLUMNS, summaryRecords(result)),
-    "bench-images.csv": toCsv(IMAGE_COLUMNS, result.models.flatMap((m) => m.rows as unknown as Record<string, unknown>[]))
+    "bench-images.csv": toCsv(
+      IMAGE_COLUMNS,
+      result.models.flatMap((m) => m.rows as unknown as Record<string, unknown>[])
+    )
   };
   return Object.entries(files).map(([name, contents]) => {
     const path = join(outDir, name);

@@ -74,7 +74,8 @@ async function imageContexts(model: ExplainableModel, images: readonly SplitImag
   images.forEach((image, n) => batch.set(image.rgb, n * width * height * 3));
   const probabilities = tf.tidy(() => {
     const raw = tf.tensor4d(batch, [images.length, height, width, 3]);
-    const pixels = height === model.inputHeight && width === model.inputWidth ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
+    const pixels =
+      height === model.inputHeight && width === model.inputWidth ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
     return tf.softmax(model.logits(pixels));
   });
   const values = await probabilities.data();
@@ -125,7 +126,15 @@ async function pairedRuns(
   return {explanation: explanation!, ms: median(times), idealMs: median(ideals)};
 }
 
-async function imageRow(modelName: string, methodName: string, context: ImageContext, explanation: Explanation, ms: number, settings: BenchSettings, tolerance: number): Promise<ImageRow> {
+async function imageRow(
+  modelName: string,
+  methodName: string,
+  context: ImageContext,
+  explanation: Explanation,
+  ms: number,
+  settings: BenchSettings,
+  tolerance: number
+): Promise<ImageRow> {
   const {map} = explanation;
   const localisation = context.truth ? localisationScores(map, context.truth, {tolerance, iouFraction: settings.iouFraction}) : null;
   const faithfulness = await faithfulnessScores(context.pixels, map, context.score, {
@@ -175,7 +184,11 @@ async function benchMethod(
   const planOf = (explanation: Explanation) =>
     passPlan(explanation.passes, typeof explanation.options.batchSize === "number" ? explanation.options.batchSize : undefined, defaults);
   for (const [n, context] of contexts.entries()) {
-    const {explanation, ms, idealMs: idealMsOfImage} = await pairedRuns(method, {...options, classIndex: context.classIndex}, context, repetitions, ideal, planOf);
+    const {
+      explanation,
+      ms,
+      idealMs: idealMsOfImage
+    } = await pairedRuns(method, {...options, classIndex: context.classIndex}, context, repetitions, ideal, planOf);
     if (n === 0) recorded = explanation.options;
     times.push({ms, idealMs: idealMsOfImage});
     rows.push(await imageRow(modelName, name, context, explanation, ms, settings, tolerance));
@@ -200,7 +213,12 @@ async function benchMethod(
 }
 
 /** Bare pass times for every (kind, batch) the plans use, plus B = 1 and the default batch sizes. */
-async function bareSpeed(model: ExplainableModel, plans: PassPlanPart[][], context: ImageContext, log: ProgressLog): Promise<{speed: BareSpeed; lookup: (kind: PassKind, batch: number) => number}> {
+async function bareSpeed(
+  model: ExplainableModel,
+  plans: PassPlanPart[][],
+  context: ImageContext,
+  log: ProgressLog
+): Promise<{speed: BareSpeed; lookup: (kind: PassKind, batch: number) => number}> {
   const wanted = batchesToMeasure([
     ...plans,
     [
@@ -280,7 +298,12 @@ async function discrimination(
           const jobs = images.flatMap((image) => {
             const [a, b] = image.labels as [number, number];
             const masks = [a, b].map((c) => classTruth(image.instances, c, image.width, image.height, "mask") ?? new Uint8Array(image.width * image.height));
-            return ([[0, 1], [1, 0]] as const).map(([own, other]) => async () => {
+            return (
+              [
+                [0, 1],
+                [1, 0]
+              ] as const
+            ).map(([own, other]) => async () => {
               const explanation = await explain(name, method, image, {...options, classIndex: [a, b][own]});
               return favoursOwnClass(explanation.map, masks[own]!, masks[other]!);
             });

@@ -79,7 +79,10 @@ function reinitialised(variable: tf.LayerVariable, random: Random): tf.Tensor {
   if (/kernel/.test(name) && shape.length >= 2) {
     const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const std = Math.sqrt(2 / fanIn);
-    return tf.tensor(Float32Array.from({length: size}, () => random.normal() * std), shape);
+    return tf.tensor(
+      Float32Array.from({length: size}, () => random.normal() * std),
+      shape
+    );
   }
   const one = /gamma|moving_variance/.test(name);
   return tf.fill(shape, one ? 1 : 0);

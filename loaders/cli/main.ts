@@ -55,7 +55,9 @@ async function layersCommand(argv: string[]): Promise<void> {
   await selectNodeBackend(values.backend);
   const model = await openModel(modelPath);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({model: model.meta.name, input: [model.inputHeight, model.inputWidth, 3], classes: model.meta.classNames, layers: model.layers}, null, 1)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({model: model.meta.name, input: [model.inputHeight, model.inputWidth, 3], classes: model.meta.classNames, layers: model.layers}, null, 1)}\n`
+    );
     return;
   }
   const rows = model.layers.map((l) => [
@@ -102,7 +104,10 @@ async function explainCommand(argv: string[]): Promise<void> {
   if (process.stderr.isTTY && lastReport > 0) process.stderr.write("\n");
   if (format === ".json") {
     const folding = fold ? {foldedBatchNorms: foldedChains} : {};
-    writeWhole(out, `${JSON.stringify({...explanationToJson(result), image: imagePath, model: model.meta.name, backendProvider: backend.provider, ...folding})}\n`);
+    writeWhole(
+      out,
+      `${JSON.stringify({...explanationToJson(result), image: imagePath, model: model.meta.name, backendProvider: backend.provider, ...folding})}\n`
+    );
   } else {
     const rgba = overlay(image.rgb, 3, image.width, image.height, result.map, {colormap: (values.colormap ?? "turbo") as "turbo", alpha});
     writeWhole(out, encodePng(image.width, image.height, rgba));

@@ -34,7 +34,8 @@ function overlay(sample: Sample): Uint8Array {
 function main(): void {
   const args = process.argv.slice(2);
   const [name, outPath] = args;
-  if (!name || !outPath || !isDatasetName(name)) throw new Error("usage: contact-sheet.ts <shapes|shapes-pairs|defects> <out.png> [--masks] [--seed N] [--start I] [--grid 8] [--zoom 3]");
+  if (!name || !outPath || !isDatasetName(name))
+    throw new Error("usage: contact-sheet.ts <shapes|shapes-pairs|defects> <out.png> [--masks] [--seed N] [--start I] [--grid 8] [--zoom 3]");
   const option = (flag: string, fallback: number) => {
     const i = args.indexOf(flag);
     return i >= 0 ? Number(args[i + 1]) : fallback;

@@ -11,7 +11,10 @@ export const DEFAULT_SIZE = 64;
 export function resolveSize(options: GeneratorOptions = {}): {width: number; height: number} {
   const width = options.width ?? DEFAULT_SIZE;
   const height = options.height ?? DEFAULT_SIZE;
-  for (const [name, value] of [["width", width], ["height", height]] as const) {
+  for (const [name, value] of [
+    ["width", width],
+    ["height", height]
+  ] as const) {
     if (!Number.isInteger(value) || value < 16) throw new Error(`${name} must be an integer >= 16, got ${value}`);
   }
   return {width, height};

@@ -371,7 +371,12 @@ function commit(rng: Random, state: PlacementState, classIndex: number, candidat
   const below = candidate.covers.flatMap((other) => state.instanceColours[other]!);
   const primary = pickContrastingColour(rng, [...local, ...below], 100, 28);
   const secondary = pickContrastingColour(rng, [...local, ...below, primary], 80, 18);
-  const paint = scenePaint(rng, {kind: candidate.fill, cx: candidate.cx, cy: candidate.cy, radius: candidate.radius, primary, secondary}, state.width, state.height);
+  const paint = scenePaint(
+    rng,
+    {kind: candidate.fill, cx: candidate.cx, cy: candidate.cy, radius: candidate.radius, primary, secondary},
+    state.width,
+    state.height
+  );
   state.instanceColours.push(candidate.fill === "solid" || candidate.fill === "outline" ? [primary] : [primary, secondary]);
   // Pixels outside the mask (distance > 0) get at most a quarter coverage: where a part is thinner
   // than a pixel (a tapering tip between pixel centres) plain anti-aliasing would paint a strong

@@ -65,7 +65,10 @@ export function planScenesScene(index: number, seed: number, options: GeneratorO
   const classCount = roll < SCENES_CLASS_COUNT_SHARES[0] ? 1 : roll < SCENES_CLASS_COUNT_SHARES[0] + SCENES_CLASS_COUNT_SHARES[1] ? 2 : 3;
   // One-class images favour a single object, so the dominant-object case is common enough.
   const objectCount = classCount === 1 && rng.bernoulli(0.5) ? 1 : rng.int(Math.max(classCount, 2), SCENES_MAX_OBJECTS + 1);
-  const classes = shuffle(rng, SHAPE_CLASS_NAMES.map((_, i) => i)).slice(0, classCount);
+  const classes = shuffle(
+    rng,
+    SHAPE_CLASS_NAMES.map((_, i) => i)
+  ).slice(0, classCount);
   const objects = [...classes, ...Array.from({length: objectCount - classCount}, () => rng.pick(classes))];
   const scaled = (range: readonly [number, number]): readonly [number, number] => [range[0] * scale, range[1] * scale];
   // Each class's first object is required; draw order is shuffled so any class may occlude another.

@@ -86,11 +86,7 @@ const insidePoints: Point[][] = SHAPE_CLASSES.map((shape) => {
 });
 
 /** Extent of a class rotated by `angle`, stretched by `aspect`, in unit-space offsets from the centre. */
-export function rotatedExtent(
-  classIndex: number,
-  angle: number,
-  aspect = 1
-): {minX: number; maxX: number; minY: number; maxY: number} {
+export function rotatedExtent(classIndex: number, angle: number, aspect = 1): {minX: number; maxX: number; minY: number; maxY: number} {
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
   let minX = Infinity;

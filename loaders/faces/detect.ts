@@ -104,8 +104,14 @@ export async function detectFaces(image: RgbPixels, options: DetectOptions = {})
       found = await api.nets.ssdMobilenetv1.locateFaces(input as unknown as FaceApi.tf.Tensor3D, new api.SsdMobilenetv1Options({minConfidence, maxResults}));
     } else {
       const inputSize = options.inputSize ?? 416;
-      if (!Number.isInteger(inputSize) || inputSize % 32 !== 0 || inputSize < 32) throw new Error(`inputSize must be a positive multiple of 32, got ${inputSize}`);
-      found = (await api.nets.tinyFaceDetector.locateFaces(input as unknown as FaceApi.tf.Tensor3D, new api.TinyFaceDetectorOptions({inputSize, scoreThreshold: minConfidence}))).slice(0, maxResults);
+      if (!Number.isInteger(inputSize) || inputSize % 32 !== 0 || inputSize < 32)
+        throw new Error(`inputSize must be a positive multiple of 32, got ${inputSize}`);
+      found = (
+        await api.nets.tinyFaceDetector.locateFaces(
+          input as unknown as FaceApi.tf.Tensor3D,
+          new api.TinyFaceDetectorOptions({inputSize, scoreThreshold: minConfidence})
+        )
+      ).slice(0, maxResults);
     }
     return found
       .map((d) => ({box: {x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height}, score: d.score}))

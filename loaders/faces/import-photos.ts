@@ -40,7 +40,8 @@ export const WANTED: Wanted[] = [
     title: "Commodore Grace M. Hopper, USN (official U.S. Navy portrait)",
     debian: "python-matplotlib-data",
     original: "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg",
-    licence: "public domain (official U.S. Navy photograph, a work of the U.S. federal government); shipped by matplotlib as sample data under its PSF-based licence",
+    licence:
+      "public domain (official U.S. Navy photograph, a work of the U.S. federal government); shipped by matplotlib as sample data under its PSF-based licence",
     licenceSource: "/usr/share/doc/python-matplotlib-data/copyright (Files: *); the portrait's U.S. Navy origin is recorded with the photograph's public copies"
   },
   {
@@ -49,14 +50,16 @@ export const WANTED: Wanted[] = [
     debian: "python3-skimage",
     original: "/usr/lib/python3/dist-packages/skimage/data/camera.png",
     licence: "CC0 1.0 (by the photographer, Lav Varshney)",
-    licenceSource: "docstring of skimage.data.camera in the package (skimage/data/_fetchers.py): 'No copyright restrictions. CC0 by the photographer (Lav Varshney).'"
+    licenceSource:
+      "docstring of skimage.data.camera in the package (skimage/data/_fetchers.py): 'No copyright restrictions. CC0 by the photographer (Lav Varshney).'"
   },
   {
     file: "reenactors.jpg",
     title: "Historical re-enactors in red uniforms on a parade ground (GIMP manual's flip tutorial; four to five small faces)",
     debian: "gimp-help-en",
     original: "/usr/share/gimp/2.0/help/en/images/tutorials/quickie-flip-example-source.jpg",
-    licence: "GFDL-1.2+ with no Invariant Sections, no Front-Cover Texts and no Back-Cover Texts (The GIMP Documentation Team); licence text in data/photos/LICENSE-GFDL-1.2.txt",
+    licence:
+      "GFDL-1.2+ with no Invariant Sections, no Front-Cover Texts and no Back-Cover Texts (The GIMP Documentation Team); licence text in data/photos/LICENSE-GFDL-1.2.txt",
     licenceSource: "/usr/share/doc/gimp-help-common/copyright (Files: *), Debian gimp-help-common, the common part of gimp-help-en"
   }
 ];

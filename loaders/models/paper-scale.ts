@@ -18,7 +18,13 @@ type T = tf.SymbolicTensor;
 export function buildVgg16(options: PaperScaleOptions = {}): tf.LayersModel {
   const size = options.inputSize ?? 224;
   const init = seededInitialisers(options.seed ?? 16);
-  const plan: Array<[number, number]> = [[64, 2], [128, 2], [256, 3], [512, 3], [512, 3]];
+  const plan: Array<[number, number]> = [
+    [64, 2],
+    [128, 2],
+    [256, 3],
+    [512, 3],
+    [512, 3]
+  ];
   const input = tf.input({shape: [size, size, 3], name: "input"});
   let x: T = input;
   plan.forEach(([filters, convs], b) => {
@@ -37,9 +43,7 @@ export function buildVgg16(options: PaperScaleOptions = {}): tf.LayersModel {
 }
 
 function convBn(x: T, init: SeededInitialisers, name: string, filters: number, kernel: number, strides: number, relu: boolean): T {
-  let y = tf.layers
-    .conv2d({name: `${name}_conv`, filters, kernelSize: kernel, strides, padding: "same", kernelInitializer: init.he()})
-    .apply(x) as T;
+  let y = tf.layers.conv2d({name: `${name}_conv`, filters, kernelSize: kernel, strides, padding: "same", kernelInitializer: init.he()}).apply(x) as T;
   y = tf.layers.batchNormalization({name: `${name}_bn`, axis: -1, epsilon: 1.001e-5}).apply(y) as T;
   if (relu) y = tf.layers.activation({name: `${name}_relu`, activation: "relu"}).apply(y) as T;
   return y;
@@ -62,7 +66,12 @@ export function buildResnet50(options: PaperScaleOptions = {}): tf.LayersModel {
   const input = tf.input({shape: [size, size, 3], name: "input"});
   let x = convBn(input, init, "conv1", 64, 7, 2, true);
   x = tf.layers.maxPooling2d({name: "pool1_pool", poolSize: 3, strides: 2, padding: "same"}).apply(x) as T;
-  const stages: Array<[number, number, number]> = [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]];
+  const stages: Array<[number, number, number]> = [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2]
+  ];
   stages.forEach(([filters, blocks, stride], s) => {
     for (let b = 1; b <= blocks; b++) {
       x = bottleneck(x, init, `conv${s + 2}_block${b}`, filters, b === 1 ? stride : 1, b === 1);

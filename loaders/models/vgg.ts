@@ -59,8 +59,6 @@ export function buildVgg(options: VggOptions): tf.LayersModel {
   }
   // Global average pooling keeps the head tiny (2x2 maps at 64x64 input).
   x = tf.layers.globalAveragePooling2d({name: "avg_pool"}).apply(x) as tf.SymbolicTensor;
-  const logits = tf.layers
-    .dense({name: "logits", units: options.classes, kernelInitializer: init.glorot()})
-    .apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({name: "logits", units: options.classes, kernelInitializer: init.glorot()}).apply(x) as tf.SymbolicTensor;
   return tf.model({inputs: input, outputs: logits, name: "vgg_small"});
 }

@@ -90,7 +90,11 @@ class GraphConverter {
     if (rank !== 4 || shape.length === 0) return this.g.floats(op.name, data, shape);
     if (shape.length > 4) this.fail(owner, `constant of rank ${shape.length}`);
     const padded = [...Array(4 - shape.length).fill(1), ...shape];
-    return this.g.floats(op.name, permute4d(data, padded, TO_NCHW), TO_NCHW.map((p) => padded[p]!));
+    return this.g.floats(
+      op.name,
+      permute4d(data, padded, TO_NCHW),
+      TO_NCHW.map((p) => padded[p]!)
+    );
   }
 
   activation(op: OpNode, name: string, input: string, base: string, alpha: number): string {
@@ -141,8 +145,32 @@ class GraphConverter {
     let x = this.g.reserve(INPUT_NAME);
     if (p) {
       const [lo, hi] = p.range;
-      x = this.g.node("Mul", [x, this.g.floats("preprocess/scale", Float32Array.from(p.std, (s) => (hi - lo) / 255 / s), [3])], {}, "preprocess/scaled");
-      x = this.g.node("Add", [x, this.g.floats("preprocess/shift", Float32Array.from(p.std, (s, c) => (lo - p.mean[c]!) / s), [3])], {}, "preprocess/shifted");
+      x = this.g.node(
+        "Mul",
+        [
+          x,
+          this.g.floats(
+            "preprocess/scale",
+            Float32Array.from(p.std, (s) => (hi - lo) / 255 / s),
+            [3]
+          )
+        ],
+        {},
+        "preprocess/scaled"
+      );
+      x = this.g.node(
+        "Add",
+        [
+          x,
+          this.g.floats(
+            "preprocess/shift",
+            Float32Array.from(p.std, (s, c) => (lo - p.mean[c]!) / s),
+            [3]
+          )
+        ],
+        {},
+        "preprocess/shifted"
+      );
     }
     this.values.set(name, this.g.node("Transpose", [x], {perm: TO_NCHW}, "input/nchw"));
   }
@@ -182,7 +210,12 @@ class GraphConverter {
           const bias = this.floats(op.inputs[2]!, op);
           inputs.push(g.floats(`${op.name}/bias`, bias.data, [bias.data.length]));
         }
-        const attributes: Record<string, AttributeValue> = {kernel_shape: [kh, kw], strides, dilations, pads: this.pads(op, first, [kh, kw], strides, dilations)};
+        const attributes: Record<string, AttributeValue> = {
+          kernel_shape: [kh, kw],
+          strides,
+          dilations,
+          pads: this.pads(op, first, [kh, kw], strides, dilations)
+        };
         if (depthwise) attributes.group = cin;
         const y = g.node("Conv", inputs, attributes, op.name);
         return set(fused[1] ? this.activation(op, fused[1], y, op.name, this.attr(op, "leakyreluAlpha", 0.2)) : y);
@@ -193,10 +226,12 @@ class GraphConverter {
         const b = op.inputs[1]!;
         const fused = this.attr<string[]>(op, "fusedOps", []).map((f) => f.toLowerCase());
         if (fused.length > 0 && (fused[0] !== "biasadd" || fused.length > 2)) this.fail(op, `fused ops ${JSON.stringify(fused)}`);
-        const weight = this.isConst(b) ? (() => {
-          const w = this.floats(b, op);
-          return g.floats(`${op.name}/weight`, w.data, w.shape);
-        })() : this.value(b, op);
+        const weight = this.isConst(b)
+          ? (() => {
+              const w = this.floats(b, op);
+              return g.floats(`${op.name}/weight`, w.data, w.shape);
+            })()
+          : this.value(b, op);
         const inputs = [this.value(first, op), weight];
         if (fused.length > 0) {
           const bias = this.floats(op.inputs[2]!, op);
@@ -216,7 +251,14 @@ class GraphConverter {
         if (op.op === "BiasAdd") this.nhwcOnly(op);
         const onnxOp = {BiasAdd: "Add", Add: "Add", AddV2: "Add", Sub: "Sub", Mul: "Mul", RealDiv: "Div", Maximum: "Max", Minimum: "Min"}[op.op]!;
         if (op.inputs.length !== 2) this.fail(op, `${op.inputs.length} inputs`);
-        return set(g.node(onnxOp, op.inputs.map((i) => this.operand(i, op, rank)), {}, op.name));
+        return set(
+          g.node(
+            onnxOp,
+            op.inputs.map((i) => this.operand(i, op, rank)),
+            {},
+            op.name
+          )
+        );
       }
       case "Relu":
       case "Relu6":
@@ -250,14 +292,19 @@ class GraphConverter {
         return set(g.node(op.op === "MaxPool" ? "MaxPool" : "AveragePool", [this.value(first, op)], attributes, op.name));
       }
       case "Mean": {
-        const axes = this.ints(op.inputs[1]!, op).map((a) => (a < 0 ? a + 4 : a)).sort();
-        if (this.rank(first.name) !== 4 || axes.join() !== "1,2") this.fail(op, `mean over axes ${JSON.stringify(axes)} (only the spatial axes of a 4-D tensor)`);
+        const axes = this.ints(op.inputs[1]!, op)
+          .map((a) => (a < 0 ? a + 4 : a))
+          .sort();
+        if (this.rank(first.name) !== 4 || axes.join() !== "1,2")
+          this.fail(op, `mean over axes ${JSON.stringify(axes)} (only the spatial axes of a 4-D tensor)`);
         const pooled = g.node("GlobalAveragePool", [this.value(first, op)], {}, op.name);
         return set(this.attr(op, "keepDims", false) ? pooled : g.node("Flatten", [pooled], {axis: 1}, op.name));
       }
       case "Squeeze": {
         const inRank = this.rank(first.name);
-        const axes = this.attr<number[]>(op, "axis", []).map((a) => (a < 0 ? a + inRank : a)).sort();
+        const axes = this.attr<number[]>(op, "axis", [])
+          .map((a) => (a < 0 ? a + inRank : a))
+          .sort();
         if (axes.length === 0) this.fail(op, "squeeze of every unit axis");
         // Of a 4-D tensor only both spatial axes ([N, 1, 1, C] → [N, C]): NCHW axes 2 and 3.
         if (inRank === 4 && axes.join() !== "1,2") this.fail(op, `squeeze of axes ${JSON.stringify(axes)} of a 4-D tensor (only 1 and 2)`);
@@ -276,7 +323,14 @@ class GraphConverter {
         const axisOp = op.inputs[op.inputs.length - 1]!;
         const a = this.ints(axisOp, op)[0]!;
         const normal = a < 0 ? a + rank : a;
-        return set(g.node("Concat", op.inputs.slice(0, -1).map((i) => this.operand(i, op, rank)), {axis: rank === 4 ? TO_NCHW.indexOf(normal) : normal}, op.name));
+        return set(
+          g.node(
+            "Concat",
+            op.inputs.slice(0, -1).map((i) => this.operand(i, op, rank)),
+            {axis: rank === 4 ? TO_NCHW.indexOf(normal) : normal},
+            op.name
+          )
+        );
       }
       case "Pad":
       case "PadV2": {
@@ -302,7 +356,8 @@ export function graphModelToOnnx(model: tf.GraphModel, options: ConvertOptions =
   const opGraph = (model as unknown as {executor: {graph: {nodes: Record<string, OpNode>}}}).executor.graph;
   const byName = (node: GraphNode) => opGraph.nodes[node.name]!;
   const outputOp = byName(graph.output);
-  const logitsNode = options.logits && (outputOp.op === "Softmax" || outputOp.op === "Sigmoid") ? graph.nodes.find((n) => n.name === outputOp.inputs[0]!.name)! : graph.output;
+  const logitsNode =
+    options.logits && (outputOp.op === "Softmax" || outputOp.op === "Sigmoid") ? graph.nodes.find((n) => n.name === outputOp.inputs[0]!.name)! : graph.output;
   const requested = (options.outputs ?? []).map((name) => {
     const node = graph.nodes.find((n) => n.name === name && n !== graph.input);
     if (!node) throw new Error(`GraphModel has no op "${name}" to output`);

@@ -243,7 +243,15 @@ class LayersConverter {
         const [kernel, bias] = this.weights(node);
         // tfjs [kh, kw, in, out] → ONNX [out, in, kh, kw].
         const w = permute4d(kernel!.data, kernel!.shape, [3, 2, 0, 1]);
-        const y = this.conv(node, x, config, w, [kernel!.shape[3]!, kernel!.shape[2]!, kernel!.shape[0]!, kernel!.shape[1]!], config.useBias === false ? null : bias!.data, 1);
+        const y = this.conv(
+          node,
+          x,
+          config,
+          w,
+          [kernel!.shape[3]!, kernel!.shape[2]!, kernel!.shape[0]!, kernel!.shape[1]!],
+          config.useBias === false ? null : bias!.data,
+          1
+        );
         return this.set(node, this.activation(node, this.configActivation(node, config), y, 4));
       }
       case "DepthwiseConv2D": {
@@ -289,7 +297,8 @@ class LayersConverter {
       }
       case "BatchNormalization": {
         const axis = Number(config.axis ?? -1);
-        if (!(axis === -1 || axis === inRank - 1) || (inRank !== 4 && inRank !== 2)) this.fail(node, `axis ${axis} of a rank-${inRank} input (only the last axis of 2-D or 4-D)`);
+        if (!(axis === -1 || axis === inRank - 1) || (inRank !== 4 && inRank !== 2))
+          this.fail(node, `axis ${axis} of a rank-${inRank} input (only the last axis of 2-D or 4-D)`);
         const named = new Map(this.weights(node).map((w) => [w.name.replace(/^.*\//, "").replace(/_\d+$/, ""), w.data]));
         const mean = named.get("moving_mean");
         const variance = named.get("moving_variance");
@@ -300,7 +309,13 @@ class LayersConverter {
         const c = mean.length;
         const y = g.node(
           "BatchNormalization",
-          [x, g.floats(`${node.name}/gamma`, gamma, [c]), g.floats(`${node.name}/beta`, beta, [c]), g.floats(`${node.name}/moving_mean`, mean, [c]), g.floats(`${node.name}/moving_variance`, variance, [c])],
+          [
+            x,
+            g.floats(`${node.name}/gamma`, gamma, [c]),
+            g.floats(`${node.name}/beta`, beta, [c]),
+            g.floats(`${node.name}/moving_mean`, mean, [c]),
+            g.floats(`${node.name}/moving_variance`, variance, [c])
+          ],
           {epsilon: {float: Number(config.epsilon ?? 1e-3)}},
           node.name
         );

@@ -51,7 +51,8 @@ export interface EngineOptions {
 function checkBatch(model: ExplainableModel, batch: Float32Array, n: number): void {
   const per = model.inputHeight * model.inputWidth * 3;
   if (!Number.isInteger(n) || n < 1) throw new Error(`batch size must be a positive integer, got ${n}`);
-  if (batch.length !== n * per) throw new Error(`a batch of ${n} images of ${model.inputHeight}x${model.inputWidth}x3 needs ${n * per} values, got ${batch.length}`);
+  if (batch.length !== n * per)
+    throw new Error(`a batch of ${n} images of ${model.inputHeight}x${model.inputWidth}x3 needs ${n * per} values, got ${batch.length}`);
 }
 
 /** The tfjs engine: ExplainableModel.logits on the current tfjs backend. */

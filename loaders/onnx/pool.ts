@@ -20,7 +20,11 @@ class OnnxWorker {
   private readonly pending = new Map<number, Pending>();
   private ready: Promise<void>;
 
-  constructor(private readonly worker: Worker, model: OnnxModel, shared: SharedArrayBuffer) {
+  constructor(
+    private readonly worker: Worker,
+    model: OnnxModel,
+    shared: SharedArrayBuffer
+  ) {
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (m: {type: string; id?: number; data?: Float32Array; message?: string}) => {
         if (m.type === "ready") return resolve();

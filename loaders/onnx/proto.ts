@@ -125,12 +125,7 @@ export class GraphBuilder {
   }
 
   /** Serialises the model (IR version of the package's onnx.proto, opset OPSET). */
-  serialise(
-    graphName: string,
-    inputs: OnnxNamespace.IValueInfoProto[],
-    outputs: OnnxNamespace.IValueInfoProto[],
-    docString: string
-  ): Uint8Array {
+  serialise(graphName: string, inputs: OnnxNamespace.IValueInfoProto[], outputs: OnnxNamespace.IValueInfoProto[], docString: string): Uint8Array {
     const model = this.onnx.ModelProto.create({
       irVersion: this.onnx.Version.IR_VERSION,
       producerName: "saliency-explorer",

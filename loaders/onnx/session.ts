@@ -110,7 +110,8 @@ export class OnnxModelSession {
       throw new Error(`a batch of ${n} images of ${JSON.stringify(this.imageShape)} needs ${n * perImage} values, got ${batch.length}`);
     }
     for (const name of names) {
-      if (!this.model.outputs.some((o) => o.name === name)) throw new Error(`the ONNX model has no output "${name}" (has ${this.model.outputs.map((o) => o.name).join(", ")})`);
+      if (!this.model.outputs.some((o) => o.name === name))
+        throw new Error(`the ONNX model has no output "${name}" (has ${this.model.outputs.map((o) => o.name).join(", ")})`);
     }
     const input = new this.ortModule.Tensor("float32", batch, [n, ...this.imageShape]);
     const result = await this.session.run({[this.model.inputName]: input}, [...names]);
@@ -188,7 +189,9 @@ export async function openOnnxSession(model: Convertible, options: OpenOptions =
   if (!entry) {
     const created: CacheEntry = {
       refs: 0,
-      session: Promise.resolve().then(() => OnnxModelSession.create(modelToOnnx(explainable ? model.model : model, convert), {intraOpThreads: threads, spinning}))
+      session: Promise.resolve().then(() =>
+        OnnxModelSession.create(modelToOnnx(explainable ? model.model : model, convert), {intraOpThreads: threads, spinning})
+      )
     };
     // A failed conversion is not cached: the next open reports the error again.
     created.session.catch(() => byOptions!.get(key) === created && byOptions!.delete(key));

@@ -162,7 +162,10 @@ export class DataParallelTrainer {
     }
     if (batch.labels.length !== count) throw new Error(`a batch of ${count} images has ${batch.labels.length} labels`);
     const perImage = height * width * channels;
-    const shards = splitEvenly(Array.from({length: count}, (_, i) => i), this.pool.size);
+    const shards = splitEvenly(
+      Array.from({length: count}, (_, i) => i),
+      this.pool.size
+    );
     const shares = Array.from({length: this.pool.size}, (_, r) => (shards[r]?.length ?? 0) / count);
     const parts = Array.from({length: this.pool.size}, (_, rank) => {
       const rows = shards[rank];

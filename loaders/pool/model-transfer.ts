@@ -49,7 +49,6 @@ export async function modelFromPayload(payload: ModelPayload): Promise<Explainab
     weightData: payload.weightData,
     format: payload.format
   };
-  const model =
-    payload.format === "graph-model" ? await tf.loadGraphModel(tf.io.fromMemory(artifacts)) : await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  const model = payload.format === "graph-model" ? await tf.loadGraphModel(tf.io.fromMemory(artifacts)) : await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   return new ExplainableModel(model, payload.meta);
 }

@@ -55,7 +55,10 @@ export function loadGallery(perDataset = siteProfile().galleryPerDataset): {meta
   const images: LoadedGalleryImage[] = [];
   for (const name of listSplits()) {
     const annotations = readAnnotations(name);
-    const positions = chooseGalleryPositions(annotations.images.map((i) => i.label), perDataset);
+    const positions = chooseGalleryPositions(
+      annotations.images.map((i) => i.label),
+      perDataset
+    );
     const split = loadSplit(join(dataDirectory(), name, "test"));
     datasets.push({name, classes: annotations.classes, width: annotations.width, height: annotations.height, splitSize: annotations.images.length});
     for (const position of positions) {
@@ -80,5 +83,8 @@ export function loadGallery(perDataset = siteProfile().galleryPerDataset): {meta
 
 export function galleryFile(): Uint8Array {
   const {meta, images} = loadGallery();
-  return pack(meta, images.map((image) => ({name: image.id, bytes: image.rgb})));
+  return pack(
+    meta,
+    images.map((image) => ({name: image.id, bytes: image.rgb}))
+  );
 }

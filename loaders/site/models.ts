@@ -92,7 +92,11 @@ export function modelEntries(): SiteModelEntry[] {
       classNames: classNamesOf(card),
       inputShape: inputShapeOf(modelJson),
       architecture:
-        typeof architecture === "string" ? architecture : typeof (architecture as {family?: unknown})?.family === "string" ? (architecture as {family: string}).family : null,
+        typeof architecture === "string"
+          ? architecture
+          : typeof (architecture as {family?: unknown})?.family === "string"
+            ? (architecture as {family: string}).family
+            : null,
       testAccuracy: typeof card?.testAccuracy === "number" ? card.testAccuracy : null,
       bytes: weightBytes
     };

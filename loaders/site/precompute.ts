@@ -92,7 +92,9 @@ export async function precompute(log: (line: string) => void = (line) => process
     try {
       // With a pool every job is queued at once; results are read in image, class, method order.
       const perImage = todo.map((image) => async () => {
-        const jobs = image.labels.flatMap((classIndex) => methods.map((name) => async () => ({name, result: await explain(name, image, {...options[name], classIndex})})));
+        const jobs = image.labels.flatMap((classIndex) =>
+          methods.map((name) => async () => ({name, result: await explain(name, image, {...options[name], classIndex})}))
+        );
         const results = await inParallelIf(pool !== null, jobs);
         log(`precompute: ${entry.name} ${image.id} done (${((performance.now() - started) / 1000).toFixed(1)} s)`);
         return results;

@@ -40,8 +40,10 @@ export function browserWasmBackendModule(): string {
         .map((n) => n.trim())
         .filter(Boolean)
         .map((n) => n.replace(/^(\w+) as (\w+)$/, "$1: $2"));
-      return `const {${bindings.join(", ")}} = globalThis.${WASM_CORE_GLOBAL};\n` +
-        `if (!globalThis.${WASM_CORE_GLOBAL}) throw new Error("set globalThis.${WASM_CORE_GLOBAL} to tfjs-core before loading the wasm backend");`;
+      return (
+        `const {${bindings.join(", ")}} = globalThis.${WASM_CORE_GLOBAL};\n` +
+        `if (!globalThis.${WASM_CORE_GLOBAL}) throw new Error("set globalThis.${WASM_CORE_GLOBAL} to tfjs-core before loading the wasm backend");`
+      );
     })
     .replace(/^import (\w+(?:\$\$\d+)?) from '(fs|path|os|perf_hooks|worker_threads)';$/gm, (_all, name: string) => {
       builtinImports++;

@@ -54,8 +54,6 @@ export function samplesToBatch(samples: readonly Sample[], augment?: Random, mul
 export function batchToTensors(batch: Batch, classes: number): {x: tf.Tensor4D; y: tf.Tensor2D} {
   return tf.tidy(() => ({
     x: tf.tensor4d(batch.pixels, batch.shape),
-    y: batch.targets
-      ? tf.tensor2d(batch.targets, [batch.shape[0], classes])
-      : (tf.oneHot(tf.tensor1d(batch.labels, "int32"), classes).toFloat() as tf.Tensor2D)
+    y: batch.targets ? tf.tensor2d(batch.targets, [batch.shape[0], classes]) : (tf.oneHot(tf.tensor1d(batch.labels, "int32"), classes).toFloat() as tf.Tensor2D)
   }));
 }

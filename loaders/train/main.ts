@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   const dataset = getDataset(args.dataset);
   const multiLabel = dataset.multiLabel === true;
   if (multiLabel && args.workers > 1) {
-    throw new Error(`--workers ${args.workers}: the data-parallel pool trains with softmax cross-entropy only; train ${args.dataset} (multi-label) with --workers 1`);
+    throw new Error(
+      `--workers ${args.workers}: the data-parallel pool trains with softmax cross-entropy only; train ${args.dataset} (multi-label) with --workers 1`
+    );
   }
   // Offset by the run seed so different seeds see different data; never the test/validation seeds.
   const trainSeed = TRAIN_SEED + args.seed * 7919;
@@ -61,10 +63,17 @@ async function main(): Promise<void> {
   if (restore) await trainer.restore(restore.step, restore.weights);
   // With --workers N, each step's batch is split over N threads; they share this trainer's Adam.
   // Imported only when used: a one-thread run should not load (or depend on) the worker pool.
-  const parallel = args.workers > 1 ? await (await import("../pool/data-parallel.js")).DataParallelTrainer.create(model, {workers: args.workers, backend: args.backend, optimizer: trainer.optimizer}) : null;
+  const parallel =
+    args.workers > 1
+      ? await (
+          await import("../pool/data-parallel.js")
+        ).DataParallelTrainer.create(model, {workers: args.workers, backend: args.backend, optimizer: trainer.optimizer})
+      : null;
   if (parallel) bar.log(`data parallel over ${parallel.workers} worker threads`);
   const trainStep = () =>
-    parallel ? trainer.trainStepWith((batch, learningRate) => parallel.step(batch, dataset.classes.length, learningRate)) : Promise.resolve(trainer.trainStep());
+    parallel
+      ? trainer.trainStepWith((batch, learningRate) => parallel.step(batch, dataset.classes.length, learningRate))
+      : Promise.resolve(trainer.trainStep());
   bar.log(`${model.name}: ${model.countParams()} parameters, ${model.layers.length} layers`);
 
   // Multi-label sets validate on their committed val split (the one the temperature is fitted on).
@@ -147,11 +156,14 @@ async function main(): Promise<void> {
     );
   } else {
     test = evaluate(model, split.images, dataset.classes);
-    bar.log(`validation ${validationAccuracy === null ? "-" : (validationAccuracy * 100).toFixed(2)}%, test ${(test.accuracy * 100).toFixed(2)}% on ${test.count} images`);
+    bar.log(
+      `validation ${validationAccuracy === null ? "-" : (validationAccuracy * 100).toFixed(2)}%, test ${(test.accuracy * 100).toFixed(2)}% on ${test.count} images`
+    );
   }
   await saveLayersModelToDir(model, args.out);
   // A final checkpoint lets a later run extend this one (--resume --steps <more>).
-  if (!multiLabel) await saveCheckpoint(args.out, trainer, {...state, step: trainer.step, elapsedSeconds: wallTimeSeconds, lastValidationAccuracy: validationAccuracy});
+  if (!multiLabel)
+    await saveCheckpoint(args.out, trainer, {...state, step: trainer.step, elapsedSeconds: wallTimeSeconds, lastValidationAccuracy: validationAccuracy});
   const card: ModelCard = {
     name: basename(args.out),
     architecture: summariseArchitecture(model, args.model),
@@ -189,6 +201,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -47,7 +47,7 @@ export function averagePrecision(scores: readonly number[], targets: readonly nu
   let truePositives = 0;
   let seen = 0;
   let previousRecall = 0;
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     const threshold = scores[order[k]!]!;
     // Take the whole group of tied scores at once.
     while (k < order.length && scores[order[k]!] === threshold) {
@@ -166,7 +166,9 @@ export function bakeTemperature(model: tf.LayersModel, temperature: number): str
   const layer = model.layers[model.layers.length - 1]!;
   const config = layer.getConfig() as {activation?: string; useBias?: boolean};
   if (layer.getClassName() !== "Dense" || (config.activation !== undefined && config.activation !== "linear")) {
-    throw new Error(`the last layer ${layer.name} must be a linear Dense layer to bake a temperature into it (it is ${layer.getClassName()}, ${config.activation})`);
+    throw new Error(
+      `the last layer ${layer.name} must be a linear Dense layer to bake a temperature into it (it is ${layer.getClassName()}, ${config.activation})`
+    );
   }
   const scaled = tf.tidy(() => layer.getWeights().map((w) => w.div(temperature)));
   layer.setWeights(scaled);

@@ -60,7 +60,11 @@ export class Trainer {
   batchAt(step: number): Batch {
     const {batch, trainSeed, augment} = this.options;
     const samples = Array.from({length: batch}, (_, i) => this.dataset.sample(step * batch + i, trainSeed));
-    return samplesToBatch(samples, augment ? seededRandom(trainSeed ^ (step * 2654435761)) : undefined, this.multiLabel ? this.dataset.classes.length : undefined);
+    return samplesToBatch(
+      samples,
+      augment ? seededRandom(trainSeed ^ (step * 2654435761)) : undefined,
+      this.multiLabel ? this.dataset.classes.length : undefined
+    );
   }
 
   /** Runs one optimisation step on `batch` (defaults to the batch of the current step). */

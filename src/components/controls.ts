@@ -25,7 +25,10 @@ export const parseNumberIn = (min: number, max: number) => (text: string) => {
   return Number.isFinite(v) && v >= min && v <= max ? v : undefined;
 };
 
-export const parseChoice = <T extends string>(choices: readonly T[]) => (text: string) => ((choices as readonly string[]).includes(text) ? (text as T) : undefined);
+export const parseChoice =
+  <T extends string>(choices: readonly T[]) =>
+  (text: string) =>
+    (choices as readonly string[]).includes(text) ? (text as T) : undefined;
 
 export const parseList = (text: string) => (text === "" ? [] : text.split(",").map(decodeURIComponent));
 
@@ -94,7 +97,11 @@ export function slider<T>(options: SliderOptions<T>): SliderElement<T> {
   const margin = {left: 10, right: 10};
   const height = ticks.some((t) => t.label) ? 46 : 34;
   const trackY = 14;
-  const x = d3.scaleLinear().domain([0, Math.max(1, values.length - 1)]).range([margin.left, width - margin.right]).clamp(true);
+  const x = d3
+    .scaleLinear()
+    .domain([0, Math.max(1, values.length - 1)])
+    .range([margin.left, width - margin.right])
+    .clamp(true);
   let index = Math.max(0, options.value === undefined ? 0 : values.indexOf(options.value));
 
   const root = document.createElement("div") as unknown as SliderElement<T>;
@@ -110,13 +117,28 @@ export function slider<T>(options: SliderOptions<T>): SliderElement<T> {
     .attr("width", width)
     .attr("height", height)
     .attr("viewBox", `0 0 ${width} ${height}`);
-  svg.append("line").attr("class", "sx-slider-track").attr("x1", x(0)).attr("x2", x(values.length - 1)).attr("y1", trackY).attr("y2", trackY);
+  svg
+    .append("line")
+    .attr("class", "sx-slider-track")
+    .attr("x1", x(0))
+    .attr("x2", x(values.length - 1))
+    .attr("y1", trackY)
+    .attr("y2", trackY);
   const fill = svg.append("line").attr("class", "sx-slider-fill").attr("x1", x(0)).attr("y1", trackY).attr("y2", trackY);
   const tickGroup = svg.append("g").attr("class", "sx-slider-ticks");
   for (const tick of ticks) {
-    const g = tickGroup.append("g").attr("class", tick.major ? "sx-tick sx-tick-major" : "sx-tick").attr("transform", `translate(${x(tick.index)},0)`);
-    g.append("line").attr("y1", trackY + 5).attr("y2", trackY + (tick.major ? 12 : 9));
-    if (tick.label) g.append("text").attr("y", trackY + 24).attr("text-anchor", "middle").text(tick.label);
+    const g = tickGroup
+      .append("g")
+      .attr("class", tick.major ? "sx-tick sx-tick-major" : "sx-tick")
+      .attr("transform", `translate(${x(tick.index)},0)`);
+    g.append("line")
+      .attr("y1", trackY + 5)
+      .attr("y2", trackY + (tick.major ? 12 : 9));
+    if (tick.label)
+      g.append("text")
+        .attr("y", trackY + 24)
+        .attr("text-anchor", "middle")
+        .text(tick.label);
   }
   const handle = svg
     .append("circle")
@@ -198,7 +220,13 @@ export function slider<T>(options: SliderOptions<T>): SliderElement<T> {
 // ---------- small helpers ----------
 
 /** A row of labelled toggles over `options` (checkbox per item), value = checked items in order. */
-export function toggles<T>(options: {label: string; items: readonly T[]; value?: readonly T[]; format?: (item: T) => string; describe?: (item: T) => string}): HTMLElement & {value: T[]} {
+export function toggles<T>(options: {
+  label: string;
+  items: readonly T[];
+  value?: readonly T[];
+  format?: (item: T) => string;
+  describe?: (item: T) => string;
+}): HTMLElement & {value: T[]} {
   const {items, format = String} = options;
   const chosen = new Set(options.value ?? items);
   const root = document.createElement("fieldset") as HTMLFieldSetElement & {value: T[]};

@@ -83,14 +83,29 @@ function outlineLayer(outlines: readonly Outline[], width: number, height: numbe
       }
     } else if (outline.box) {
       const [x0, y0, x1, y1] = outline.box;
-      group.append("rect").attr("class", "sx-outline-halo").attr("x", x0).attr("y", y0).attr("width", x1 - x0).attr("height", y1 - y0);
-      group.append("rect").attr("class", "sx-outline-line").attr("x", x0).attr("y", y0).attr("width", x1 - x0).attr("height", y1 - y0);
+      group
+        .append("rect")
+        .attr("class", "sx-outline-halo")
+        .attr("x", x0)
+        .attr("y", y0)
+        .attr("width", x1 - x0)
+        .attr("height", y1 - y0);
+      group
+        .append("rect")
+        .attr("class", "sx-outline-line")
+        .attr("x", x0)
+        .attr("y", y0)
+        .attr("width", x1 - x0)
+        .attr("height", y1 - y0);
     }
   }
   if (point) {
     const r = Math.max(2, width / 28);
     const g = svg.append("g").attr("class", point.hit === false ? "sx-point sx-point-miss" : "sx-point");
-    g.append("circle").attr("cx", point.x + 0.5).attr("cy", point.y + 0.5).attr("r", r);
+    g.append("circle")
+      .attr("cx", point.x + 0.5)
+      .attr("cy", point.y + 0.5)
+      .attr("r", r);
   }
   return svg.node()!;
 }

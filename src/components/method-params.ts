@@ -27,12 +27,20 @@ function control(name: string, spec: ParamSpec, model: ExplainableModel, fromUrl
     case "layer": {
       const layers = model.camLayers;
       const ends = new Set(model.blockEnds);
-      return Inputs.select(layers, {label, value: fromUrl && layers.includes(fromUrl) ? fromUrl : model.defaultCamLayer, format: (l: string) => (ends.has(l) ? `${l} (block end)` : l)});
+      return Inputs.select(layers, {
+        label,
+        value: fromUrl && layers.includes(fromUrl) ? fromUrl : model.defaultCamLayer,
+        format: (l: string) => (ends.has(l) ? `${l} (block end)` : l)
+      });
     }
     case "layers":
       return Inputs.checkbox(model.blockEnds, {label, value: model.blockEnds});
     case "choice":
-      return Inputs.select(spec.choices, {label, value: fromUrl && spec.choices.includes(fromUrl) ? fromUrl : spec.default, format: (c: string) => spec.labels?.[c] ?? c});
+      return Inputs.select(spec.choices, {
+        label,
+        value: fromUrl && spec.choices.includes(fromUrl) ? fromUrl : spec.default,
+        format: (c: string) => spec.labels?.[c] ?? c
+      });
     case "int":
     case "number": {
       // An optional integer (no default) has "0 = not applied" at the slider's start.
@@ -56,7 +64,10 @@ export function methodForm(method: string, model: ExplainableModel): HTMLElement
   const others = new Set(Object.keys(METHODS).flatMap((m) => controlledParams(m).map(([name]) => name)));
   for (const [name] of specs) others.delete(name);
   const write = () =>
-    setUrlParams({...Object.fromEntries([...others].map((name) => [name, null])), ...Object.fromEntries(specs.map(([name]) => [name, String(form.value[name])]))});
+    setUrlParams({
+      ...Object.fromEntries([...others].map((name) => [name, null])),
+      ...Object.fromEntries(specs.map(([name]) => [name, String(form.value[name])]))
+    });
   form.addEventListener("input", write);
   write();
   return form;

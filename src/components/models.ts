@@ -99,7 +99,9 @@ export async function loadModelFromFiles(files: readonly File[]): Promise<Loaded
   const started = performance.now();
   const modelFile = files.find((f) => f.name === "model.json") ?? files.find((f) => f.name.endsWith(".json") && f.name !== "card.json");
   if (!modelFile) {
-    throw new Error(`no model.json among the ${files.length} file(s) given (${files.map((f) => f.name).join(", ") || "none"}); drop model.json together with its weight files`);
+    throw new Error(
+      `no model.json among the ${files.length} file(s) given (${files.map((f) => f.name).join(", ") || "none"}); drop model.json together with its weight files`
+    );
   }
   const byName = new Map(files.map((f) => [f.name, f]));
   const notes: string[] = [];
@@ -125,5 +127,10 @@ export async function loadModelFromFiles(files: readonly File[]): Promise<Loaded
     },
     modelFile.name
   );
-  return {model: build(layersModel, {name: modelFile.name.replace(/\.json$/, ""), ...cardMeta}), source: `dropped files (${files.map((f) => f.name).join(", ")})`, notes, loadMs: performance.now() - started};
+  return {
+    model: build(layersModel, {name: modelFile.name.replace(/\.json$/, ""), ...cardMeta}),
+    source: `dropped files (${files.map((f) => f.name).join(", ")})`,
+    notes,
+    loadMs: performance.now() - started
+  };
 }

@@ -7,7 +7,7 @@ import type {Gallery, GalleryImage, SiteModelEntry} from "./site-data.js";
 
 export function imagePicker(options: {images: readonly GalleryImage[]; value?: string; label?: string; size?: number}): HTMLElement & {value: string} {
   const {images, size = 48} = options;
-  let value = images.some((i) => i.id === options.value) ? options.value! : images[0]?.id ?? "";
+  let value = images.some((i) => i.id === options.value) ? options.value! : (images[0]?.id ?? "");
   const root = document.createElement("div") as HTMLDivElement & {value: string};
   root.className = "sx-picker";
   root.setAttribute("role", "radiogroup");

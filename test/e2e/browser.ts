@@ -94,7 +94,12 @@ export async function published(page: Page, key: string): Promise<PublishedResul
 }
 
 /** Waits until the page publishes a result under `key` that satisfies `accept`. */
-export async function waitForResult(page: Page, key: string, accept: (r: PublishedResult) => boolean = () => true, timeoutMs = 180_000): Promise<PublishedResult> {
+export async function waitForResult(
+  page: Page,
+  key: string,
+  accept: (r: PublishedResult) => boolean = () => true,
+  timeoutMs = 180_000
+): Promise<PublishedResult> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const result = await published(page, key);

@@ -37,17 +37,33 @@ export async function writeFixtureData(dir: string): Promise<void> {
     }
     writeFileSync(
       join(split, "annotations.json"),
-      formatAnnotations({dataset: name, classes: [...dataset.classes], width: dataset.width, height: dataset.height, seed: TEST_SEED, count: 6, maskEncoding: MASK_ENCODING, images})
+      formatAnnotations({
+        dataset: name,
+        classes: [...dataset.classes],
+        width: dataset.width,
+        height: dataset.height,
+        seed: TEST_SEED,
+        count: 6,
+        maskEncoding: MASK_ENCODING,
+        images
+      })
     );
     if (name === "shapes-pairs") continue; // explained by the shapes models (same classes)
     const models: [string, tf.LayersModel][] = [
       [`fixture-vgg-${name}`, buildVgg({classes: dataset.classes.length, seed: 3, filters: [8, 8, 16, 16, 16], convsPerBlock: [1, 1, 1, 1, 1]})]
     ];
-    if (name === "shapes") models.push([`fixture-resnet-${name}`, buildResnet({classes: dataset.classes.length, seed: 3, stemFilters: 8, stageFilters: [8, 16, 16], blocksPerStage: [1, 1, 1]})]);
+    if (name === "shapes")
+      models.push([
+        `fixture-resnet-${name}`,
+        buildResnet({classes: dataset.classes.length, seed: 3, stemFilters: 8, stageFilters: [8, 16, 16], blocksPerStage: [1, 1, 1]})
+      ]);
     for (const [modelName, model] of models) {
       const modelDir = join(dir, "models", modelName);
       await saveLayersModelToDir(model, modelDir);
-      writeFileSync(join(modelDir, "card.json"), JSON.stringify({name: modelName, dataset: name, classes: [...dataset.classes], preprocessing: {scale: "0-1"}, note: "untrained e2e fixture"}));
+      writeFileSync(
+        join(modelDir, "card.json"),
+        JSON.stringify({name: modelName, dataset: name, classes: [...dataset.classes], preprocessing: {scale: "0-1"}, note: "untrained e2e fixture"})
+      );
       model.dispose();
     }
   }
@@ -58,9 +74,13 @@ export async function writeUrlModel(dir: string): Promise<void> {
   rmSync(dir, {recursive: true, force: true});
   await tf.setBackend("cpu");
   const input = tf.input({shape: [32, 32, 3], name: "pixels"});
-  let x = tf.layers.conv2d({filters: 8, kernelSize: 3, padding: "same", activation: "relu", name: "conv_a", kernelInitializer: tf.initializers.glorotUniform({seed: 1})}).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({filters: 8, kernelSize: 3, padding: "same", activation: "relu", name: "conv_a", kernelInitializer: tf.initializers.glorotUniform({seed: 1})})
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers.maxPooling2d({poolSize: 2, name: "pool_a"}).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({filters: 16, kernelSize: 3, padding: "same", activation: "relu", name: "conv_b", kernelInitializer: tf.initializers.glorotUniform({seed: 2})}).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({filters: 16, kernelSize: 3, padding: "same", activation: "relu", name: "conv_b", kernelInitializer: tf.initializers.glorotUniform({seed: 2})})
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({name: "gap"}).apply(x) as tf.SymbolicTensor;
   const out = tf.layers.dense({units: 3, name: "logits", kernelInitializer: tf.initializers.glorotUniform({seed: 3})}).apply(x) as tf.SymbolicTensor;
   const model = tf.model({inputs: input, outputs: out, name: "url_model"});

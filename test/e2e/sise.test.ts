@@ -9,7 +9,18 @@
  * for a correlation of at least 0.99, rather than bounding the single worst pixel.
  */
 import {afterAll, beforeAll, describe, expect, inject, test} from "vitest";
-import {launchBrowser, openPage, cellErrors, screenshot, waitForResult, meanAbsDifference, maxAbsDifference, pearson, type Browser, type PublishedResult} from "./browser.js";
+import {
+  launchBrowser,
+  openPage,
+  cellErrors,
+  screenshot,
+  waitForResult,
+  meanAbsDifference,
+  maxAbsDifference,
+  pearson,
+  type Browser,
+  type PublishedResult
+} from "./browser.js";
 
 const siteUrl = inject("siteUrl");
 const MEAN_TOLERANCE = 0.01;
@@ -48,7 +59,9 @@ describe.skipIf(!siteUrl)("SISE page", () => {
     expect(webgpu.classIndex).toBe(wasm.classIndex);
     const mean = meanAbsDifference(webgpu.map, wasm.map);
     const correlation = pearson(webgpu.map, wasm.map);
-    console.log(`SISE webgpu vs wasm: mean |Δ| ${mean.toExponential(2)}, max |Δ| ${maxAbsDifference(webgpu.map, wasm.map).toExponential(2)}, r ${correlation.toFixed(5)}`);
+    console.log(
+      `SISE webgpu vs wasm: mean |Δ| ${mean.toExponential(2)}, max |Δ| ${maxAbsDifference(webgpu.map, wasm.map).toExponential(2)}, r ${correlation.toFixed(5)}`
+    );
     expect(mean).toBeLessThanOrEqual(MEAN_TOLERANCE);
     expect(correlation).toBeGreaterThanOrEqual(MIN_CORRELATION);
   });

@@ -62,7 +62,9 @@ export async function computeGoldens(): Promise<GoldenEntry[]> {
           classIndex: result.classIndex,
           score: result.score.value,
           passes: result.passes,
-          mapHash: createHash("sha256").update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest("hex"),
+          mapHash: createHash("sha256")
+            .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+            .digest("hex"),
           width: result.map.width,
           height: result.map.height
         });

@@ -32,7 +32,12 @@ export async function tinyGraphModel(): Promise<tf.GraphModel> {
       constNode("conv1_w", [1, 1, 3, 2]),
       conv("conv1", "image", "conv1_w"),
       unary("relu1", "Relu", "conv1"),
-      {name: "pool", op: "MaxPool", input: ["relu1"], attr: {T: {type: "DT_FLOAT"}, ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: {s: b64("VALID")}, data_format: {s: b64("NHWC")}}},
+      {
+        name: "pool",
+        op: "MaxPool",
+        input: ["relu1"],
+        attr: {T: {type: "DT_FLOAT"}, ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: {s: b64("VALID")}, data_format: {s: b64("NHWC")}}
+      },
       constNode("conv2_w", [1, 1, 2, 2]),
       conv("conv2", "pool", "conv2_w"),
       unary("relu2", "Relu", "conv2"),

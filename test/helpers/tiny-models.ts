@@ -2,7 +2,12 @@
 import * as tf from "@tensorflow/tfjs";
 
 /** 4x4x3 → 1x1 conv (2 filters, fixed) "features" → ReLU → global average pool → dense (2 classes, fixed). */
-export function linearHeadModel(activation: "relu" | "linear" = "relu"): {model: tf.LayersModel; convKernel: number[][]; denseKernel: number[][]; denseBias: number[]} {
+export function linearHeadModel(activation: "relu" | "linear" = "relu"): {
+  model: tf.LayersModel;
+  convKernel: number[][];
+  denseKernel: number[][];
+  denseBias: number[];
+} {
   const convKernel = [
     [0.5, -1.0],
     [1.0, 0.25],
@@ -14,9 +19,7 @@ export function linearHeadModel(activation: "relu" | "linear" = "relu"): {model:
   ]; // [feature][class]
   const denseBias = [0.1, -0.2];
   const input = tf.input({shape: [4, 4, 3], name: "image"});
-  const features = tf.layers
-    .conv2d({filters: 2, kernelSize: 1, activation, name: "features", useBias: false})
-    .apply(input) as tf.SymbolicTensor;
+  const features = tf.layers.conv2d({filters: 2, kernelSize: 1, activation, name: "features", useBias: false}).apply(input) as tf.SymbolicTensor;
   const pooled = tf.layers.globalAveragePooling2d({name: "gap"}).apply(features) as tf.SymbolicTensor;
   const logits = tf.layers.dense({units: 2, name: "logits"}).apply(pooled) as tf.SymbolicTensor;
   const model = tf.model({inputs: input, outputs: logits, name: "linear-head"});
@@ -40,9 +43,7 @@ export function residualModel(size = 16, classes = 3, seed = 1): tf.LayersModel 
   const stem = tf.layers.activation({activation: "relu", name: "stem_relu"}).apply(x) as tf.SymbolicTensor;
   let y = conv("block1_conv1", 8).apply(stem) as tf.SymbolicTensor;
   y = tf.layers.activation({activation: "relu", name: "block1_relu1"}).apply(y) as tf.SymbolicTensor;
-  y = tf.layers
-    .depthwiseConv2d({kernelSize: 3, padding: "same", name: "block1_dw", depthwiseInitializer: seeded(seed + 7)})
-    .apply(y) as tf.SymbolicTensor;
+  y = tf.layers.depthwiseConv2d({kernelSize: 3, padding: "same", name: "block1_dw", depthwiseInitializer: seeded(seed + 7)}).apply(y) as tf.SymbolicTensor;
   const added = tf.layers.add({name: "block1_add"}).apply([stem, y]) as tf.SymbolicTensor;
   const block1 = tf.layers.activation({activation: "relu", name: "block1_out"}).apply(added) as tf.SymbolicTensor;
   const pooled = tf.layers.maxPooling2d({poolSize: 2, name: "pool1"}).apply(block1) as tf.SymbolicTensor;
@@ -65,7 +66,9 @@ export function nestedModel(size = 16, classes = 3): tf.LayersModel {
   const innerFeatures = tf.model({inputs: inner.inputs, outputs: inner.getLayer("block2_out").output as tf.SymbolicTensor, name: "backbone"});
   const input = tf.input({shape: [size, size, 3], name: "outer_image"});
   const features = innerFeatures.apply(input) as tf.SymbolicTensor;
-  const head = tf.layers.conv2d({filters: 8, kernelSize: 1, activation: "relu", name: "head_conv", kernelInitializer: seeded(5)}).apply(features) as tf.SymbolicTensor;
+  const head = tf.layers
+    .conv2d({filters: 8, kernelSize: 1, activation: "relu", name: "head_conv", kernelInitializer: seeded(5)})
+    .apply(features) as tf.SymbolicTensor;
   const gap = tf.layers.globalAveragePooling2d({name: "head_gap"}).apply(head) as tf.SymbolicTensor;
   const logits = tf.layers.dense({units: classes, name: "head_logits", kernelInitializer: seeded(6)}).apply(gap) as tf.SymbolicTensor;
   return tf.model({inputs: input, outputs: logits, name: "nested"});

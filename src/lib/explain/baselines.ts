@@ -44,7 +44,16 @@ export function gaussianBlur(pixels: tf.Tensor4D, sigma: number): tf.Tensor4D {
     const channels = pixels.shape[3];
     const horizontal = tf.tile(tf.tensor4d(kernel1d, [1, 2 * radius + 1, 1, 1]), [1, 1, channels, 1]) as tf.Tensor4D;
     const vertical = tf.tile(tf.tensor4d(kernel1d, [2 * radius + 1, 1, 1, 1]), [1, 1, channels, 1]) as tf.Tensor4D;
-    const padded = tf.mirrorPad(pixels, [[0, 0], [radius, radius], [radius, radius], [0, 0]], "symmetric");
+    const padded = tf.mirrorPad(
+      pixels,
+      [
+        [0, 0],
+        [radius, radius],
+        [radius, radius],
+        [0, 0]
+      ],
+      "symmetric"
+    );
     const blurredRows = tf.depthwiseConv2d(padded, horizontal, 1, "valid");
     return tf.depthwiseConv2d(blurredRows, vertical, 1, "valid");
   });

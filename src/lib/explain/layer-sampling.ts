@@ -101,7 +101,13 @@ export async function selectChannels(
 }
 
 /** Steps 3–5: every kept channel's mask scored, one coverage-weighted sum and layer map per layer. */
-export async function scoreLayerMasks(context: ExplainContext, reports: SiseLayerReport[], activations: tf.Tensor4D[], classIndex: number, batchSize: number): Promise<number> {
+export async function scoreLayerMasks(
+  context: ExplainContext,
+  reports: SiseLayerReport[],
+  activations: tf.Tensor4D[],
+  classIndex: number,
+  batchSize: number
+): Promise<number> {
   const {model, pixels} = context;
   const maskCount = reports.reduce((s, r) => s + r.selectedCount, 0);
   const sampled = reports.flatMap((report, l) => (report.skipped ? [] : [{report, activations: activations[l]!, channels: report.selected}]));
@@ -130,8 +136,19 @@ export async function scoreLayerMasks(context: ExplainContext, reports: SiseLaye
 export function fuseLayers(context: ExplainContext, reports: SiseLayerReport[], gateMode: GateMode): {map: SaliencyMap; fusion: SiseFusionReport | null} {
   const {model} = context;
   const used = reports.filter((r) => r.map !== null);
-  const fused = used.length > 0 ? fuseLayerMaps(used.map((r) => r.map!), {gate: gateMode}) : null;
+  const fused =
+    used.length > 0
+      ? fuseLayerMaps(
+          used.map((r) => r.map!),
+          {gate: gateMode}
+        )
+      : null;
   const map = fused?.map ?? {width: model.inputWidth, height: model.inputHeight, data: new Float32Array(model.inputWidth * model.inputHeight)};
-  const fusion = fused && {gateMode, layers: used.map((r) => r.layer), initial: fused.initial, steps: fused.steps.map((s) => ({...s, layer: used[s.layer]!.layer}))};
+  const fusion = fused && {
+    gateMode,
+    layers: used.map((r) => r.layer),
+    initial: fused.initial,
+    steps: fused.steps.map((s) => ({...s, layer: used[s.layer]!.layer}))
+  };
   return {map, fusion};
 }

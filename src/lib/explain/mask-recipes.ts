@@ -15,7 +15,13 @@ import type {MaskRecipe, MaskRecipeRequest, MaskRecipeResult, MaskWeighting} fro
 /** Masks [b, H, W, 1] of a recipe, as its source's `make` would return them. */
 export function masksFromRecipe(recipe: MaskRecipe): tf.Tensor4D {
   if (recipe.kind === "rise") return riseMasksFromDraws(recipe.draws, recipe.settings);
-  return tf.tidy(() => masksFromMaps(recipe.parts.map(({planes, count, h, w}) => tf.tensor4d(planes, [count, h, w, 1])), recipe.height, recipe.width));
+  return tf.tidy(() =>
+    masksFromMaps(
+      recipe.parts.map(({planes, count, h, w}) => tf.tensor4d(planes, [count, h, w, 1])),
+      recipe.height,
+      recipe.width
+    )
+  );
 }
 
 export function maskWeights(weighting: MaskWeighting, scores: tf.Tensor1D, masks: tf.Tensor4D): tf.Tensor1D {

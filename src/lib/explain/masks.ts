@@ -84,7 +84,13 @@ export function layeredChannelMaskSource(
     count: segments.reduce((a, b) => a + b, 0),
     segments,
     make: (start, size) =>
-      tf.tidy(() => masksFromMaps(pieces(start, size).map(({layer, channels}) => channelMaps(layers[layer]!.activations, channels)), height, width)),
+      tf.tidy(() =>
+        masksFromMaps(
+          pieces(start, size).map(({layer, channels}) => channelMaps(layers[layer]!.activations, channels)),
+          height,
+          width
+        )
+      ),
     recipe: (start, size) => ({
       kind: "channels",
       height,

@@ -35,12 +35,7 @@ export interface MaskScores {
 }
 
 /** Scores every mask of `source` on `pixels` [1, H, W, 3] (pixel space: the image is masked before preprocessing). */
-export async function scoreMasks(
-  model: ExplainableModel,
-  pixels: tf.Tensor4D,
-  source: MaskSource,
-  scoring: MaskScoring
-): Promise<MaskScores> {
+export async function scoreMasks(model: ExplainableModel, pixels: tf.Tensor4D, source: MaskSource, scoring: MaskScoring): Promise<MaskScores> {
   const sums = new SegmentSums(scoring.segments ?? [source.count], source.count);
   try {
     const scores = scoring.executor
@@ -95,7 +90,13 @@ async function scoreInThread(model: ExplainableModel, pixels: tf.Tensor4D, sourc
  * bit. Where the executor and the source both can, a batch goes out as a recipe and the executor
  * makes, scores and sums its masks (this thread only adds sums); otherwise masks are made here.
  */
-async function scoreWithExecutor(executor: PassExecutor, pixels: tf.Tensor4D, source: MaskSource, scoring: MaskScoring, sums: SegmentSums): Promise<Float32Array> {
+async function scoreWithExecutor(
+  executor: PassExecutor,
+  pixels: tf.Tensor4D,
+  source: MaskSource,
+  scoring: MaskScoring,
+  sums: SegmentSums
+): Promise<Float32Array> {
   const {classIndex, score, work, weighting} = scoring;
   const scores = new Float32Array(source.count);
   const batches = maskBatches(source.count, scoring.batchSize);

@@ -63,11 +63,19 @@ export function smoothMask(height: number, width: number, step: number, sigma: n
     fullWidth,
     generate: (p) =>
       tf.tidy(() => {
-        const padded = tf.pad(p, [[padding, padding], [padding, padding]]).reshape([1, gridHeight + 2 * padding, gridWidth + 2 * padding, 1]);
+        const padded = tf
+          .pad(p, [
+            [padding, padding],
+            [padding, padding]
+          ])
+          .reshape([1, gridHeight + 2 * padding, gridWidth + 2 * padding, 1]);
         const windows = tf.conv2d(padded as tf.Tensor4D, unfold, 1, "valid").reshape([blocks, 1, channels]);
         const bumps = tf.mul(windows, kernel); // [block, pixel, tap]
         const pooled = tf.sum(tf.mul(bumps, tf.softmax(tf.mul(bumps, COLDNESS))), 2);
-        const pixels = pooled.reshape([midHeight, midWidth, step, step]).transpose([0, 2, 1, 3]).reshape([midHeight * step, midWidth * step]);
+        const pixels = pooled
+          .reshape([midHeight, midWidth, step, step])
+          .transpose([0, 2, 1, 3])
+          .reshape([midHeight * step, midWidth * step]);
         const full = tf.clipByValue(pixels.slice([0, 0], [fullHeight, fullWidth]), 0, 1) as tf.Tensor2D;
         return {full, image: full.slice([offset, offset], [height, width])};
       }),
@@ -90,7 +98,10 @@ export function blurPyramid(pixels: tf.Tensor4D, levels: number, sigmaMax: numbe
 export function perturbed(pyramid: tf.Tensor4D, mask: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
     const levels = pyramid.shape[0];
-    const position = tf.mul(mask, levels - 1).expandDims(0).expandDims(3); // [1, H, W, 1]
+    const position = tf
+      .mul(mask, levels - 1)
+      .expandDims(0)
+      .expandDims(3); // [1, H, W, 1]
     const level = tf.range(0, levels).reshape([levels, 1, 1, 1]);
     const hat = tf.relu(tf.sub(1, tf.abs(tf.sub(position, level)))); // [L, H, W, 1]: linear interpolation weights
     return tf.sum(tf.mul(hat, pyramid), 0, true) as tf.Tensor4D;

@@ -17,8 +17,8 @@
 // that all tiles (and all kh) of a block reread them from there.
 
 import * as tf from "@tensorflow/tfjs";
-import { depthwiseAccumulate, outerAccumulate } from "./simd-kernels.js";
-import { byteOffsetOf, f32View, type KernelScope } from "./wasm-backend-internals.js";
+import {depthwiseAccumulate, outerAccumulate} from "./simd-kernels.js";
+import {byteOffsetOf, f32View, type KernelScope} from "./wasm-backend-internals.js";
 
 /** Floats of x and dy per block of positions (32 KiB: measured best on 1x1 64->64, 48-64 KiB ~10% slower). */
 const BLOCK_FLOATS = 8192;
@@ -28,7 +28,7 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
 /** Zero padding of one spatial dimension so that every tap of every output position reads inside. */
 function paddedExtent(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number) {
   const padAfter = Math.max(0, stride * (outSize - 1) + kernel - padBefore - inSize);
-  return { padBefore, padAfter, size: padBefore + inSize + padAfter };
+  return {padBefore, padAfter, size: padBefore + inSize + padAfter};
 }
 
 /**
@@ -53,19 +53,16 @@ function addressWithSlack(scope: KernelScope, info: tf.TensorInfo, slack: number
  */
 function paddedInput(scope: KernelScope, x: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo, slack: number) {
   const [batch, height, width, channels] = x.shape;
-  const rows = paddedExtent(height, convInfo.outHeight, convInfo.filterHeight, convInfo.strideHeight,
-    convInfo.padInfo.top);
-  const columns = paddedExtent(width, convInfo.outWidth, convInfo.filterWidth, convInfo.strideWidth,
-    convInfo.padInfo.left);
+  const rows = paddedExtent(height, convInfo.outHeight, convInfo.filterHeight, convInfo.strideHeight, convInfo.padInfo.top);
+  const columns = paddedExtent(width, convInfo.outWidth, convInfo.filterWidth, convInfo.strideWidth, convInfo.padInfo.left);
   if (rows.size === height && columns.size === width) {
-    return { address: addressWithSlack(scope, x, slack), height, width };
+    return {address: addressWithSlack(scope, x, slack), height, width};
   }
   const size = batch * rows.size * columns.size * channels;
   const padded = scope.alloc([size + slack]);
-  scope.pad(scope.whole(x), x.shape, [0, rows.padBefore, columns.padBefore, 0], [0, rows.padAfter, columns.padAfter, 0],
-    scope.view(padded, 0, size));
+  scope.pad(scope.whole(x), x.shape, [0, rows.padBefore, columns.padBefore, 0], [0, rows.padAfter, columns.padAfter, 0], scope.view(padded, 0, size));
   if (slack > 0) f32View(scope.backend, padded).fill(0, size);
-  return { address: byteOffsetOf(scope.backend, padded), height: rows.size, width: columns.size };
+  return {address: byteOffsetOf(scope.backend, padded), height: rows.size, width: columns.size};
 }
 
 /**
@@ -76,35 +73,32 @@ const MIN_BLOCK_POSITIONS = 32;
 
 /** Output rows x columns per block so that its x and dy data stay within BLOCK_FLOATS. */
 function positionBlock(convInfo: tf.backend_util.Conv2DInfo, xChannels: number, dyChannels: number) {
-  const { outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = convInfo;
+  const {outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth} = convInfo;
   const footprint = (rows: number, columns: number) =>
-    (strideHeight * (rows - 1) + filterHeight) * (strideWidth * (columns - 1) + filterWidth) * xChannels +
-    rows * columns * dyChannels;
+    (strideHeight * (rows - 1) + filterHeight) * (strideWidth * (columns - 1) + filterWidth) * xChannels + rows * columns * dyChannels;
   let columns = outWidth;
   while (columns > 8 && footprint(1, columns) > BLOCK_FLOATS) columns = Math.ceil(columns / 2);
   let rows = 1;
-  while (rows < outHeight &&
-    (footprint(rows + 1, columns) <= BLOCK_FLOATS || rows * columns < MIN_BLOCK_POSITIONS)) rows++;
-  return { rows, columns };
+  while (rows < outHeight && (footprint(rows + 1, columns) <= BLOCK_FLOATS || rows * columns < MIN_BLOCK_POSITIONS)) rows++;
+  return {rows, columns};
 }
 
 /** Calls `body(oh, rows, ow, columns)` for every block of output positions of one image. */
-function forEachBlock(outHeight: number, outWidth: number, block: { rows: number; columns: number },
-  body: (oh: number, rows: number, ow: number, columns: number) => void): void {
+function forEachBlock(
+  outHeight: number,
+  outWidth: number,
+  block: {rows: number; columns: number},
+  body: (oh: number, rows: number, ow: number, columns: number) => void
+): void {
   for (let oh = 0; oh < outHeight; oh += block.rows) {
     const rows = Math.min(block.rows, outHeight - oh);
     for (let ow = 0; ow < outWidth; ow += block.columns) body(oh, rows, ow, Math.min(block.columns, outWidth - ow));
   }
 }
 
-export function convFilterGradientSimd(
-  scope: KernelScope,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  convInfo: tf.backend_util.Conv2DInfo
-): tf.TensorInfo {
-  const { batchSize, inChannels, outChannels, outHeight, outWidth, filterHeight, filterWidth } = convInfo;
-  const { strideHeight, strideWidth } = convInfo;
+export function convFilterGradientSimd(scope: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const {batchSize, inChannels, outChannels, outHeight, outWidth, filterHeight, filterWidth} = convInfo;
+  const {strideHeight, strideWidth} = convInfo;
   const kernel = outerAccumulate(scope.backend);
   // Rows of one kh's product: (kw, ci); tiles are 4 rows x 8 columns.
   const rows = filterWidth * inChannels;
@@ -129,8 +123,20 @@ export function convFilterGradientSimd(
       const a = xImage + strideHeight * oh * xRowBytes + strideWidth * ow * pixel;
       const d = dyImage + (oh * outWidth + ow) * dyPixel;
       for (let kh = 0; kh < filterHeight; kh++) {
-        kernel(a + kh * xRowBytes, strideWidth * pixel, strideHeight * xRowBytes, d, dyPixel, outWidth * dyPixel,
-          blockRows, columns, tileRows / 4, tileColumns / 8, sumsAddress + kh * khBytes, 4 * tileColumns);
+        kernel(
+          a + kh * xRowBytes,
+          strideWidth * pixel,
+          strideHeight * xRowBytes,
+          d,
+          dyPixel,
+          outWidth * dyPixel,
+          blockRows,
+          columns,
+          tileRows / 4,
+          tileColumns / 8,
+          sumsAddress + kh * khBytes,
+          4 * tileColumns
+        );
       }
     });
   }
@@ -173,14 +179,9 @@ const BAND_BYTES = 256 * 1024;
  * each channel m times ([.., C, m] like dy's channels), so that lanes pair one
  * to one.
  */
-export function depthwiseFilterGradientSimd(
-  scope: KernelScope,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  convInfo: tf.backend_util.Conv2DInfo
-): tf.TensorInfo {
-  const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = convInfo;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = convInfo;
+export function depthwiseFilterGradientSimd(scope: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const {batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth} = convInfo;
+  const {filterHeight, filterWidth, strideHeight, strideWidth} = convInfo;
   const multiplier = outChannels / inChannels;
   const vectors = Math.ceil(outChannels / 4);
   const slack = 4 * vectors - outChannels;
@@ -202,8 +203,12 @@ export function depthwiseFilterGradientSimd(
   const bandHeight = strideHeight * (bandRows - 1) + filterHeight;
   const band = scope.alloc([bandHeight * rowFloats + slack]);
   const kernel = depthwiseAccumulate(scope.backend, {
-    pixelBytes: pixel, vectors, xStep: strideWidth * pixel, xKhStep: 4 * rowFloats,
-    kernelHeight: filterHeight, kernelWidth: filterWidth
+    pixelBytes: pixel,
+    vectors,
+    xStep: strideWidth * pixel,
+    xKhStep: 4 * rowFloats,
+    kernelHeight: filterHeight,
+    kernelWidth: filterWidth
   });
 
   const heap = new Float32Array(scope.backend.wasm.HEAPU8.buffer); // after the last allocation
@@ -234,9 +239,15 @@ export function depthwiseFilterGradientSimd(
         }
       }
       forEachBlock(count, outWidth, block, (oh, blockRows, ow, blockColumns) => {
-        kernel(4 * bandStart + (strideHeight * oh * rowFloats + strideWidth * ow * outChannels) * 4,
-          strideHeight * 4 * rowFloats, dyAddress + ((n * outHeight + oh0 + oh) * outWidth + ow) * pixel,
-          outWidth * pixel, blockRows, blockColumns, sumsAddress);
+        kernel(
+          4 * bandStart + (strideHeight * oh * rowFloats + strideWidth * ow * outChannels) * 4,
+          strideHeight * 4 * rowFloats,
+          dyAddress + ((n * outHeight + oh0 + oh) * outWidth + ow) * pixel,
+          outWidth * pixel,
+          blockRows,
+          blockColumns,
+          sumsAddress
+        );
       });
     }
   }

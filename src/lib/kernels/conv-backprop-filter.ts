@@ -24,11 +24,11 @@
 // but at matrix-product speed).
 
 import * as tf from "@tensorflow/tfjs";
-import { convFilterGradientSimd, depthwiseFilterGradientSimd } from "./conv-backprop-filter-simd.js";
-import { assertChannelsLast, assertOutputMatches, assertUnitDilations } from "./conv-checks.js";
-import { filterGradGeometry, type FilterGradGeometry } from "./conv-geometry.js";
-import { simdKernelsAvailable } from "./simd-kernels.js";
-import { f32View, type HeapView, KernelScope, withKernelScope } from "./wasm-backend-internals.js";
+import {convFilterGradientSimd, depthwiseFilterGradientSimd} from "./conv-backprop-filter-simd.js";
+import {assertChannelsLast, assertOutputMatches, assertUnitDilations} from "./conv-checks.js";
+import {filterGradGeometry, type FilterGradGeometry} from "./conv-geometry.js";
+import {simdKernelsAvailable} from "./simd-kernels.js";
+import {f32View, type HeapView, KernelScope, withKernelScope} from "./wasm-backend-internals.js";
 
 type Shape4D = [number, number, number, number];
 
@@ -61,17 +61,15 @@ function planChunks(batch: number, imageSize: number, leftRows: number, rightCol
   const imagesWanted = Math.max(1, Math.min(batch, Math.floor(wanted / imageSize)));
   const chunks = Math.ceil(batch / imagesWanted);
   const imagesPerChunk = Math.ceil(batch / chunks); // pads the batch with at most chunks-1 zero images
-  return { chunks, imagesPerChunk, chunkLength: imagesPerChunk * imageSize };
+  return {chunks, imagesPerChunk, chunkLength: imagesPerChunk * imageSize};
 }
 
 function makePlan(convInfo: tf.backend_util.Conv2DInfo, shifted: Shifted, leftRows: number, rightColumns: number): Plan {
   const shared = shifted === "input";
-  const geometryH = filterGradGeometry(convInfo.inHeight, convInfo.outHeight, convInfo.filterHeight,
-    convInfo.strideHeight, convInfo.padInfo.top, shared);
-  const geometryW = filterGradGeometry(convInfo.inWidth, convInfo.outWidth, convInfo.filterWidth,
-    convInfo.strideWidth, convInfo.padInfo.left, shared);
+  const geometryH = filterGradGeometry(convInfo.inHeight, convInfo.outHeight, convInfo.filterHeight, convInfo.strideHeight, convInfo.padInfo.top, shared);
+  const geometryW = filterGradGeometry(convInfo.inWidth, convInfo.outWidth, convInfo.filterWidth, convInfo.strideWidth, convInfo.padInfo.left, shared);
   const chunking = planChunks(convInfo.batchSize, geometryH.extent * geometryW.extent, leftRows, rightColumns);
-  return { shifted, geometryH, geometryW, ...chunking };
+  return {shifted, geometryH, geometryW, ...chunking};
 }
 
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
@@ -83,14 +81,15 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
  * multiply-add with XNNPACK's 4x8 tiles.
  */
 function planCost(plan: Plan, convInfo: tf.backend_util.Conv2DInfo): number {
-  const { inChannels: ci, outChannels: co, strideHeight, strideWidth, filterHeight, filterWidth } = convInfo;
+  const {inChannels: ci, outChannels: co, strideHeight, strideWidth, filterHeight, filterWidth} = convInfo;
   const phases = strideHeight * strideWidth;
   const usedPhases = Math.min(strideHeight, filterHeight) * Math.min(strideWidth, filterWidth);
   const taps = filterHeight * filterWidth;
   const positions = plan.chunks * plan.chunkLength;
-  const perPosition = plan.shifted === "input"
-    ? phases * 2 * ci + 10 * co + 0.1 * taps * roundUp(ci, 4) * roundUp(co, 8)
-    : phases * (phases > 1 ? 3 : 1) * ci + usedPhases * 10 * ci + 2 * co + 0.1 * taps * roundUp(co, 4) * roundUp(ci, 8);
+  const perPosition =
+    plan.shifted === "input"
+      ? phases * 2 * ci + 10 * co + 0.1 * taps * roundUp(ci, 4) * roundUp(co, 8)
+      : phases * (phases > 1 ? 3 : 1) * ci + usedPhases * 10 * ci + 2 * co + 0.1 * taps * roundUp(co, 4) * roundUp(ci, 8);
   return positions * perPosition;
 }
 
@@ -99,7 +98,7 @@ function planCost(plan: Plan, convInfo: tf.backend_util.Conv2DInfo): number {
  * or false forces (or rules out) the SIMD loops, `shifted` picks the XNNPACK
  * layout; `undefined` = choose.
  */
-export const filterGradientStrategyOverride: { shifted?: Shifted; simd?: boolean } = {};
+export const filterGradientStrategyOverride: {shifted?: Shifted; simd?: boolean} = {};
 
 /**
  * The SIMD loops of conv-backprop-filter-simd.ts measured faster than the
@@ -122,14 +121,13 @@ function choosePlan(convInfo: tf.backend_util.Conv2DInfo): Plan {
 
 /** x zero padded (and the batch padded to whole chunks): [chunks*imagesPerChunk, sh*extentH, sw*extentW, Ci]. */
 function padInput(scope: KernelScope, x: tf.TensorInfo, plan: Plan): tf.TensorInfo {
-  const { geometryH: gh, geometryW: gw } = plan;
+  const {geometryH: gh, geometryW: gw} = plan;
   const paddedBatch = plan.chunks * plan.imagesPerChunk;
   const stridedH = gh.padBefore + x.shape[1] + gh.padAfter;
   const stridedW = gw.padBefore + x.shape[2] + gw.padAfter;
   if (paddedBatch === x.shape[0] && stridedH === x.shape[1] && stridedW === x.shape[2]) return x;
   const padded = scope.alloc([paddedBatch, stridedH, stridedW, x.shape[3]]);
-  scope.pad(scope.whole(x), x.shape, [0, gh.padBefore, gw.padBefore, 0],
-    [paddedBatch - x.shape[0], gh.padAfter, gw.padAfter, 0], scope.whole(padded));
+  scope.pad(scope.whole(x), x.shape, [0, gh.padBefore, gw.padBefore, 0], [paddedBatch - x.shape[0], gh.padAfter, gw.padAfter, 0], scope.whole(padded));
   return padded;
 }
 
@@ -141,8 +139,7 @@ function embedOutputGradient(scope: KernelScope, dy: tf.TensorInfo, plan: Plan):
   const paddedBatch = plan.chunks * plan.imagesPerChunk;
   if (extentH === outHeight && extentW === outWidth && paddedBatch === batch) return dy;
   const embedded = scope.alloc([paddedBatch, extentH, extentW, channels]);
-  scope.pad(scope.whole(dy), dy.shape, [0, 0, 0, 0], [paddedBatch - batch, extentH - outHeight, extentW - outWidth, 0],
-    scope.whole(embedded));
+  scope.pad(scope.whole(dy), dy.shape, [0, 0, 0, 0], [paddedBatch - batch, extentH - outHeight, extentW - outWidth, 0], scope.whole(embedded));
   return embedded;
 }
 
@@ -163,24 +160,25 @@ function tapPhase(plan: Plan, kh: number, kw: number, strideW: number): number {
  * Shifted-input layout: [chunk][phaseH][phaseW][channel][chunkLength] followed
  * by zeros for the reads of the last windows.
  */
-function channelMajorInput(scope: KernelScope, padded: tf.TensorInfo, plan: Plan, strideH: number,
-  strideW: number): tf.TensorInfo {
+function channelMajorInput(scope: KernelScope, padded: tf.TensorInfo, plan: Plan, strideH: number, strideW: number): tf.TensorInfo {
   const channels = padded.shape[3];
   const extentH = plan.geometryH.extent;
   const dataSize = strideH * strideW * channels * plan.chunks * plan.chunkLength;
   const slack = maxShift(plan);
   const buffer = scope.alloc([dataSize + slack]);
   // padded [chunk, n*i, a, j, b*ci] -> [chunk, a, b*ci, n*i, j]
-  scope.transpose(scope.whole(padded),
-    [plan.chunks, plan.imagesPerChunk * extentH, strideH, plan.geometryW.extent, strideW * channels], [0, 2, 4, 1, 3],
-    scope.view(buffer, 0, dataSize));
+  scope.transpose(
+    scope.whole(padded),
+    [plan.chunks, plan.imagesPerChunk * extentH, strideH, plan.geometryW.extent, strideW * channels],
+    [0, 2, 4, 1, 3],
+    scope.view(buffer, 0, dataSize)
+  );
   if (slack > 0) f32View(scope.backend, buffer).fill(0, dataSize);
   return buffer;
 }
 
 /** Shifted-output-gradient right operand: [phaseH*chunks + chunk][phaseW][chunkLength][channel]. */
-function positionMajorInput(scope: KernelScope, padded: tf.TensorInfo, plan: Plan, strideH: number,
-  strideW: number): tf.TensorInfo {
+function positionMajorInput(scope: KernelScope, padded: tf.TensorInfo, plan: Plan, strideH: number, strideW: number): tf.TensorInfo {
   if (strideH === 1 && strideW === 1) return padded;
   const channels = padded.shape[3];
   const extentW = plan.geometryW.extent;
@@ -189,14 +187,12 @@ function positionMajorInput(scope: KernelScope, padded: tf.TensorInfo, plan: Pla
   if (strideH > 1) {
     // [chunk*n*i, a, j*b*ci] -> [a, chunk*n*i, j*b*ci]
     rowsSplit = scope.alloc(padded.shape);
-    scope.transpose(scope.whole(padded), [rowsPerPhase, strideH, extentW * strideW * channels], [1, 0, 2],
-      scope.whole(rowsSplit));
+    scope.transpose(scope.whole(padded), [rowsPerPhase, strideH, extentW * strideW * channels], [1, 0, 2], scope.whole(rowsSplit));
   }
   if (strideW === 1) return rowsSplit;
   // [a*chunk, n*i*j, b, ci] -> [a*chunk, b, n*i*j, ci]
   const split = scope.alloc(padded.shape);
-  scope.transpose(scope.whole(rowsSplit), [strideH * plan.chunks, plan.chunkLength, strideW, channels], [0, 2, 1, 3],
-    scope.whole(split));
+  scope.transpose(scope.whole(rowsSplit), [strideH * plan.chunks, plan.chunkLength, strideW, channels], [0, 2, 1, 3], scope.whole(split));
   if (rowsSplit !== padded) scope.release(rowsSplit);
   return split;
 }
@@ -211,8 +207,7 @@ function channelMajorOutputGradient(scope: KernelScope, embedded: tf.TensorInfo,
   const dataSize = plan.chunks * plan.chunkLength * channels;
   const buffer = scope.alloc([lead + dataSize]);
   if (lead > 0) f32View(scope.backend, buffer).fill(0, 0, lead);
-  scope.transpose(scope.whole(embedded), [plan.chunks, plan.chunkLength, channels], [0, 2, 1],
-    scope.view(buffer, lead, dataSize));
+  scope.transpose(scope.whole(embedded), [plan.chunks, plan.chunkLength, channels], [0, 2, 1], scope.view(buffer, lead, dataSize));
   return buffer;
 }
 
@@ -228,15 +223,10 @@ function sumChunks(scope: KernelScope, partials: tf.TensorInfo, chunks: number, 
   }
 }
 
-function convFilterGradient(
-  scope: KernelScope,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  convInfo: tf.backend_util.Conv2DInfo
-): tf.TensorInfo {
-  const { inChannels, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = convInfo;
+function convFilterGradient(scope: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const {inChannels, outChannels, filterHeight, filterWidth, strideHeight, strideWidth} = convInfo;
   const plan = choosePlan(convInfo);
-  const { chunks, chunkLength } = plan;
+  const {chunks, chunkLength} = plan;
   const taps = filterHeight * filterWidth;
   const tapSize = inChannels * outChannels;
 
@@ -313,13 +303,8 @@ function largestDivisorAtMost(n: number, limit: number): number {
   return 1;
 }
 
-function depthwiseFilterGradient(
-  scope: KernelScope,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  convInfo: tf.backend_util.Conv2DInfo
-): tf.TensorInfo {
-  const { inChannels, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = convInfo;
+function depthwiseFilterGradient(scope: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const {inChannels, outChannels, filterHeight, filterWidth, strideHeight, strideWidth} = convInfo;
   const multiplier = outChannels / inChannels;
   // XNNPACK's f32 GEMM tiles are 8 output columns wide: blocks narrower than
   // that do not get cheaper, wider ones waste more.
@@ -327,7 +312,7 @@ function depthwiseFilterGradient(
   const blocks = inChannels / blockChannels;
   const blockOut = blockChannels * multiplier;
   const plan = makePlan(convInfo, "input", blockChannels, blockOut);
-  const { chunks, chunkLength } = plan;
+  const {chunks, chunkLength} = plan;
 
   const padded = padInput(scope, x, plan);
   const left = channelMajorInput(scope, padded, plan, strideHeight, strideWidth);
@@ -336,8 +321,7 @@ function depthwiseFilterGradient(
   let grouped = embedded; // [chunk][block][chunkLength][blockOut]
   if (blocks > 1) {
     grouped = scope.alloc([chunks, blocks, chunkLength, blockOut]);
-    scope.transpose(scope.whole(embedded), [chunks, chunkLength, blocks, blockOut], [0, 2, 1, 3],
-      scope.whole(grouped));
+    scope.transpose(scope.whole(embedded), [chunks, chunkLength, blocks, blockOut], [0, 2, 1, 3], scope.whole(grouped));
     if (embedded !== dy) scope.release(embedded);
   }
 
@@ -352,8 +336,7 @@ function depthwiseFilterGradient(
         for (let kw = 0; kw < filterWidth; kw++) {
           const tap = kh * filterWidth + kw;
           const phase = tapPhase(plan, kh, kw, strideWidth);
-          const leftStart = ((chunk * strideHeight * strideWidth + phase) * inChannels + block * blockChannels) *
-            chunkLength + tapShift(plan, kh, kw);
+          const leftStart = ((chunk * strideHeight * strideWidth + phase) * inChannels + block * blockChannels) * chunkLength + tapShift(plan, kh, kw);
           const leftView = scope.view(left, leftStart, blockChannels * chunkLength);
           const out = scope.view(products, ((chunk * blocks + block) * taps + tap) * productSize, productSize);
           scope.matMul(leftView, blockChannels, chunkLength, right, blockOut, out);
@@ -381,36 +364,44 @@ function depthwiseFilterGradient(
   return scope.keep(dW);
 }
 
-export function conv2dBackpropFilterWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+export function conv2dBackpropFilterWasm(args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap}): tf.TensorInfo {
+  const {x, dy} = args.inputs as {x: tf.TensorInfo; dy: tf.TensorInfo};
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
   assertChannelsLast(attrs.dataFormat, "Conv2DBackpropFilter");
-  const convInfo = tf.backend_util.computeConv2DInfo(x.shape as Shape4D, attrs.filterShape as Shape4D,
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
+  const convInfo = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4D,
+    attrs.filterShape as Shape4D,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast"
+  );
   assertOutputMatches(dy, convInfo, "Conv2DBackpropFilter");
-  return withKernelScope(args.backend, (scope) => useSimd(scope)
-    ? convFilterGradientSimd(scope, x, dy, convInfo)
-    : convFilterGradient(scope, x, dy, convInfo));
+  return withKernelScope(args.backend, (scope) =>
+    useSimd(scope) ? convFilterGradientSimd(scope, x, dy, convInfo) : convFilterGradient(scope, x, dy, convInfo)
+  );
 }
 
-export function depthwiseConv2dNativeBackpropFilterWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+export function depthwiseConv2dNativeBackpropFilterWasm(args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap}): tf.TensorInfo {
+  const {x, dy} = args.inputs as {x: tf.TensorInfo; dy: tf.TensorInfo};
   const attrs = (args.attrs ?? {}) as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   assertUnitDilations(attrs.dilations, "DepthwiseConv2dNativeBackpropFilter");
-  const convInfo = tf.backend_util.computeConv2DInfo(x.shape as Shape4D, attrs.filterShape as Shape4D,
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, true, "channelsLast");
+  const convInfo = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4D,
+    attrs.filterShape as Shape4D,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+    "channelsLast"
+  );
   assertOutputMatches(dy, convInfo, "DepthwiseConv2dNativeBackpropFilter");
-  return withKernelScope(args.backend, (scope) => useSimd(scope)
-    ? depthwiseFilterGradientSimd(scope, x, dy, convInfo)
-    : depthwiseFilterGradient(scope, x, dy, convInfo));
+  return withKernelScope(args.backend, (scope) =>
+    useSimd(scope) ? depthwiseFilterGradientSimd(scope, x, dy, convInfo) : depthwiseFilterGradient(scope, x, dy, convInfo)
+  );
 }
 
 /** Which operand the conv filter gradient shifts for this convolution (for tests and benchmarks). */

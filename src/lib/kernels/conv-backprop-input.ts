@@ -16,12 +16,12 @@
 // wasted on 3 output channels).
 
 import * as tf from "@tensorflow/tfjs";
-import { assertChannelsLast, assertOutputMatches, assertUnitDilations } from "./conv-checks.js";
-import { alignInputGradPhases, inputGradPhases, type InputGradPhase } from "./conv-geometry.js";
-import { columnsFit, convInputGradientColumns } from "./conv-input-gradient-columns.js";
-import { depthwiseGatherApplies, depthwiseInputGradientSimd } from "./depthwise-input-gradient-simd.js";
-import { simdKernelsAvailable } from "./simd-kernels.js";
-import { byteOffsetOf, f32View, KernelScope, runWasmKernel, withKernelScope } from "./wasm-backend-internals.js";
+import {assertChannelsLast, assertOutputMatches, assertUnitDilations} from "./conv-checks.js";
+import {alignInputGradPhases, inputGradPhases, type InputGradPhase} from "./conv-geometry.js";
+import {columnsFit, convInputGradientColumns} from "./conv-input-gradient-columns.js";
+import {depthwiseGatherApplies, depthwiseInputGradientSimd} from "./depthwise-input-gradient-simd.js";
+import {simdKernelsAvailable} from "./simd-kernels.js";
+import {byteOffsetOf, f32View, KernelScope, runWasmKernel, withKernelScope} from "./wasm-backend-internals.js";
 
 type Shape4D = [number, number, number, number];
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
@@ -30,7 +30,7 @@ type ExplicitPad = [[number, number], [number, number], [number, number], [numbe
  * Lets tests and benchmarks run every formulation: `simd` true forces the SIMD
  * paths wherever they apply, false rules them out; `undefined` = choose.
  */
-export const inputGradientStrategyOverride: { simd?: boolean } = {};
+export const inputGradientStrategyOverride: {simd?: boolean} = {};
 
 interface InputGradProblem {
   dy: tf.TensorInfo;
@@ -62,7 +62,7 @@ export function fastDepthwiseKernelSize(height: number, width: number): [number,
 function withZeroTaps(phase: InputGradPhase, size: number): InputGradPhase {
   const extra = size - phase.taps.length;
   if (extra <= 0) return phase;
-  return { ...phase, taps: [...phase.taps, ...new Array<number>(extra).fill(-1)], padAfter: phase.padAfter + extra };
+  return {...phase, taps: [...phase.taps, ...new Array<number>(extra).fill(-1)], padAfter: phase.padAfter + extra};
 }
 
 /**
@@ -196,13 +196,10 @@ export type ConvInputGradStrategy = "separate" | "combined" | "columns";
  * phases combined in one, or the columns product (only with the SIMD loops).
  * Exported for tests.
  */
-export function convInputGradStrategy(convInfo: tf.backend_util.Conv2DInfo, simdAvailable: boolean):
-  ConvInputGradStrategy {
-  const { inChannels, filterHeight, filterWidth } = convInfo;
-  const phasesH = inputGradPhases(convInfo.inHeight, convInfo.outHeight, filterHeight, convInfo.strideHeight,
-    convInfo.padInfo.top);
-  const phasesW = inputGradPhases(convInfo.inWidth, convInfo.outWidth, filterWidth, convInfo.strideWidth,
-    convInfo.padInfo.left);
+export function convInputGradStrategy(convInfo: tf.backend_util.Conv2DInfo, simdAvailable: boolean): ConvInputGradStrategy {
+  const {inChannels, filterHeight, filterWidth} = convInfo;
+  const phasesH = inputGradPhases(convInfo.inHeight, convInfo.outHeight, filterHeight, convInfo.strideHeight, convInfo.padInfo.top);
+  const phasesW = inputGradPhases(convInfo.inWidth, convInfo.outWidth, filterWidth, convInfo.strideWidth, convInfo.padInfo.left);
   const separate = separatePhasesCost(phasesH, phasesW, inChannels);
   const combined = combinedPhasesCost(phasesH, phasesW, inChannels);
   const subPixel: ConvInputGradStrategy = combined < separate ? "combined" : "separate";
@@ -228,7 +225,7 @@ function combinedPhases(
   phasesW: InputGradPhase[],
   dx: tf.TensorInfo
 ): void {
-  const { inChannels, outChannels, filterWidth, outHeight, outWidth, strideHeight, strideWidth } = convInfo;
+  const {inChannels, outChannels, filterWidth, outHeight, outWidth, strideHeight, strideWidth} = convInfo;
   const alignedH = alignInputGradPhases(phasesH, outHeight).filter((p) => p.taps.length > 0);
   const alignedW = alignInputGradPhases(phasesW, outWidth).filter((p) => p.taps.length > 0);
   const pairs = alignedH.length * alignedW.length;
@@ -257,11 +254,26 @@ function combinedPhases(
       }
     }
   }
-  const { padBefore: top, padAfter: bottom } = alignedH[0];
-  const { padBefore: left, padAfter: right } = alignedW[0];
-  const result = scope.track(runWasmKernel("Conv2D", { x: dy, filter: kernel },
-    { strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dilations: [1, 1], dataFormat: "NHWC" },
-    scope.backend));
+  const {padBefore: top, padAfter: bottom} = alignedH[0];
+  const {padBefore: left, padAfter: right} = alignedW[0];
+  const result = scope.track(
+    runWasmKernel(
+      "Conv2D",
+      {x: dy, filter: kernel},
+      {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0]
+        ],
+        dilations: [1, 1],
+        dataFormat: "NHWC"
+      },
+      scope.backend
+    )
+  );
   scope.release(kernel);
   let pair = 0;
   for (const phaseH of alignedH) {
@@ -274,9 +286,9 @@ function combinedPhases(
 }
 
 function inputGradient(scope: KernelScope, problem: InputGradProblem): tf.TensorInfo {
-  const { dy, filter, convInfo, depthwise } = problem;
-  const { batchSize, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth } = convInfo;
-  const { strideHeight, strideWidth } = convInfo;
+  const {dy, filter, convInfo, depthwise} = problem;
+  const {batchSize, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth} = convInfo;
+  const {strideHeight, strideWidth} = convInfo;
   const multiplier = depthwise ? outChannels / inChannels : 1;
   const phasesH = inputGradPhases(inHeight, convInfo.outHeight, filterHeight, strideHeight, convInfo.padInfo.top);
   const phasesW = inputGradPhases(inWidth, convInfo.outWidth, filterWidth, strideWidth, convInfo.padInfo.left);
@@ -291,15 +303,13 @@ function inputGradient(scope: KernelScope, problem: InputGradProblem): tf.Tensor
   let kernelSource = filter;
   if (!depthwise) {
     kernelSource = scope.alloc([filterHeight, filterWidth, outChannels, inChannels]);
-    scope.transpose(scope.whole(filter), [filterHeight * filterWidth, inChannels, outChannels], [0, 2, 1],
-      scope.whole(kernelSource));
+    scope.transpose(scope.whole(filter), [filterHeight * filterWidth, inChannels, outChannels], [0, 2, 1], scope.whole(kernelSource));
   }
   const blockSize = depthwise ? outChannels : outChannels * inChannels;
 
   const dxShape: Shape4D = [batchSize, inHeight, inWidth, inChannels];
   let dx: tf.TensorInfo | null = null;
-  const needsZeroFill = phasesH.some((p) => p.count > 0 && p.taps.length === 0) ||
-    phasesW.some((p) => p.count > 0 && p.taps.length === 0);
+  const needsZeroFill = phasesH.some((p) => p.count > 0 && p.taps.length === 0) || phasesW.some((p) => p.count > 0 && p.taps.length === 0);
 
   if (!depthwise && strategy === "combined") {
     dx = scope.alloc(dxShape);
@@ -321,19 +331,27 @@ function inputGradient(scope: KernelScope, problem: InputGradProblem): tf.Tensor
       const subShape: Shape4D = depthwise
         ? [phaseH.taps.length, phaseW.taps.length, outChannels, 1]
         : [phaseH.taps.length, phaseW.taps.length, outChannels, inChannels];
-      const subKernel = gatherSubKernel(scope, kernelSource, filterWidth, blockSize, phaseH.taps, phaseW.taps,
-        subShape);
-      const pad: ExplicitPad = [[0, 0], [phaseH.padBefore, phaseH.padAfter], [phaseW.padBefore, phaseW.padAfter],
-        [0, 0]];
-      const result = scope.track(depthwise
-        ? runWasmKernel("DepthwiseConv2dNative", { x: dy, filter: subKernel },
-          { strides: [1, 1], pad, dilations: [1, 1], dataFormat: "NHWC" }, scope.backend)
-        : runWasmKernel("Conv2D", { x: dy, filter: subKernel },
-          { strides: [1, 1], pad, dilations: [1, 1], dataFormat: "NHWC" }, scope.backend));
+      const subKernel = gatherSubKernel(scope, kernelSource, filterWidth, blockSize, phaseH.taps, phaseW.taps, subShape);
+      const pad: ExplicitPad = [
+        [0, 0],
+        [phaseH.padBefore, phaseH.padAfter],
+        [phaseW.padBefore, phaseW.padAfter],
+        [0, 0]
+      ];
+      const result = scope.track(
+        depthwise
+          ? runWasmKernel("DepthwiseConv2dNative", {x: dy, filter: subKernel}, {strides: [1, 1], pad, dilations: [1, 1], dataFormat: "NHWC"}, scope.backend)
+          : runWasmKernel("Conv2D", {x: dy, filter: subKernel}, {strides: [1, 1], pad, dilations: [1, 1], dataFormat: "NHWC"}, scope.backend)
+      );
 
-      const isWholeOutput = strideHeight === 1 && strideWidth === 1 && multiplier === 1 &&
-        phaseH.offset === 0 && phaseW.offset === 0 &&
-        result.shape[1] === inHeight && result.shape[2] === inWidth;
+      const isWholeOutput =
+        strideHeight === 1 &&
+        strideWidth === 1 &&
+        multiplier === 1 &&
+        phaseH.offset === 0 &&
+        phaseW.offset === 0 &&
+        result.shape[1] === inHeight &&
+        result.shape[2] === inWidth;
       if (isWholeOutput) return scope.keep(result);
 
       if (dx == null) {
@@ -353,31 +371,38 @@ function inputGradient(scope: KernelScope, problem: InputGradProblem): tf.Tensor
   return scope.keep(dx);
 }
 
-export function conv2dBackpropInputWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+export function conv2dBackpropInputWasm(args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap}): tf.TensorInfo {
+  const {dy, filter} = args.inputs as {dy: tf.TensorInfo; filter: tf.TensorInfo};
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
   assertChannelsLast(attrs.dataFormat, "Conv2DBackpropInput");
-  const convInfo = tf.backend_util.computeConv2DInfo(attrs.inputShape as Shape4D, filter.shape as Shape4D,
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
+  const convInfo = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape as Shape4D,
+    filter.shape as Shape4D,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast"
+  );
   assertOutputMatches(dy, convInfo, "Conv2DBackpropInput");
-  return withKernelScope(args.backend, (scope) => inputGradient(scope, { dy, filter, convInfo, depthwise: false }));
+  return withKernelScope(args.backend, (scope) => inputGradient(scope, {dy, filter, convInfo, depthwise: false}));
 }
 
-export function depthwiseConv2dNativeBackpropInputWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+export function depthwiseConv2dNativeBackpropInputWasm(args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap}): tf.TensorInfo {
+  const {dy, filter} = args.inputs as {dy: tf.TensorInfo; filter: tf.TensorInfo};
   const attrs = (args.attrs ?? {}) as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   assertUnitDilations(attrs.dilations, "DepthwiseConv2dNativeBackpropInput");
-  const convInfo = tf.backend_util.computeConv2DInfo(attrs.inputShape as Shape4D, filter.shape as Shape4D,
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, true, "channelsLast");
+  const convInfo = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape as Shape4D,
+    filter.shape as Shape4D,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+    "channelsLast"
+  );
   assertOutputMatches(dy, convInfo, "DepthwiseConv2dNativeBackpropInput");
-  return withKernelScope(args.backend, (scope) => inputGradient(scope, { dy, filter, convInfo, depthwise: true }));
+  return withKernelScope(args.backend, (scope) => inputGradient(scope, {dy, filter, convInfo, depthwise: true}));
 }
-

@@ -19,7 +19,9 @@ export function assertUnitDilations(dilations: unknown, kernelName: string): voi
 export function assertOutputMatches(dy: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo, kernelName: string): void {
   const [n, h, w, c] = dy.shape;
   if (n !== convInfo.batchSize || h !== convInfo.outHeight || w !== convInfo.outWidth || c !== convInfo.outChannels) {
-    throw new Error(`${kernelName} (wasm gradient kernels): dy shape ${dy.shape} does not match the convolution ` +
-      `output [${convInfo.batchSize},${convInfo.outHeight},${convInfo.outWidth},${convInfo.outChannels}]`);
+    throw new Error(
+      `${kernelName} (wasm gradient kernels): dy shape ${dy.shape} does not match the convolution ` +
+        `output [${convInfo.batchSize},${convInfo.outHeight},${convInfo.outWidth},${convInfo.outChannels}]`
+    );
   }
 }

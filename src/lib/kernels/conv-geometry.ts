@@ -24,13 +24,7 @@ export interface InputGradPhase {
   offset: number;
 }
 
-export function inputGradPhases(
-  inSize: number,
-  outSize: number,
-  kernelSize: number,
-  stride: number,
-  padBefore: number
-): InputGradPhase[] {
+export function inputGradPhases(inSize: number, outSize: number, kernelSize: number, stride: number, padBefore: number): InputGradPhase[] {
   const phases: InputGradPhase[] = [];
   for (let phase = 0; phase < stride; phase++) {
     const count = phase < inSize ? Math.ceil((inSize - phase) / stride) : 0;
@@ -45,7 +39,7 @@ export function inputGradPhases(
     const padBeforeDy = Math.max(0, wantedPadBefore);
     const offset = padBeforeDy - wantedPadBefore;
     const padAfterDy = Math.max(0, offset + count - outSize - padBeforeDy + numTaps - 1);
-    phases.push({ phase, count, taps: count > 0 ? taps : [], padBefore: padBeforeDy, padAfter: padAfterDy, offset });
+    phases.push({phase, count, taps: count > 0 ? taps : [], padBefore: padBeforeDy, padAfter: padAfterDy, offset});
   }
   return phases;
 }
@@ -90,18 +84,14 @@ export function filterGradGeometry(
     maxTaps = Math.max(maxTaps, numTaps);
     minLeadingZeros = Math.min(minLeadingZeros, Math.max(0, Math.ceil((padBefore - phase) / stride)));
   }
-  const extent = Math.max(
-    outSize,
-    outSize + maxTaps - 1 - (sharedPadding ? minLeadingZeros : 0),
-    Math.ceil((inSize + padBefore) / stride)
-  );
+  const extent = Math.max(outSize, outSize + maxTaps - 1 - (sharedPadding ? minLeadingZeros : 0), Math.ceil((inSize + padBefore) / stride));
   const tapPhase: number[] = [];
   const tapShift: number[] = [];
   for (let k = 0; k < kernelSize; k++) {
     tapPhase.push(k % stride);
     tapShift.push(Math.floor(k / stride));
   }
-  return { extent, padBefore, padAfter: stride * extent - inSize - padBefore, tapPhase, tapShift, maxTaps };
+  return {extent, padBefore, padAfter: stride * extent - inSize - padBefore, tapPhase, tapShift, maxTaps};
 }
 
 /**
@@ -126,7 +116,9 @@ export function alignInputGradPhases(phases: InputGradPhase[], outSize: number):
     if (p.taps.length === 0) return p;
     const taps = new Array<number>(size).fill(-1);
     const shift = firstRead(p) - start;
-    p.taps.forEach((tap, j) => { taps[shift + j] = tap; });
-    return { ...p, taps, padBefore, padAfter, offset };
+    p.taps.forEach((tap, j) => {
+      taps[shift + j] = tap;
+    });
+    return {...p, taps, padBefore, padAfter, offset};
   });
 }

@@ -17,8 +17,8 @@
 // into dx.
 
 import * as tf from "@tensorflow/tfjs";
-import { columnsAccumulate, columnsLoopFits } from "./simd-input-gradient-kernels.js";
-import { byteOffsetOf, type KernelScope } from "./wasm-backend-internals.js";
+import {columnsAccumulate, columnsLoopFits} from "./simd-input-gradient-kernels.js";
+import {byteOffsetOf, type KernelScope} from "./wasm-backend-internals.js";
 
 /** Floats of columns per block of dy rows (256 KiB: within a typical L2 cache next to dxPadded's rows). */
 const COLUMNS_BLOCK_FLOATS = 64 * 1024;
@@ -33,15 +33,10 @@ function paddedExtent(inSize: number, outSize: number, kernel: number, stride: n
   return Math.max(stride * (outSize - 1) + kernel, padBefore + inSize);
 }
 
-export function convInputGradientColumns(
-  scope: KernelScope,
-  dy: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  convInfo: tf.backend_util.Conv2DInfo
-): tf.TensorInfo {
-  const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = convInfo;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = convInfo;
-  const { top, left } = convInfo.padInfo;
+export function convInputGradientColumns(scope: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const {batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth} = convInfo;
+  const {filterHeight, filterWidth, strideHeight, strideWidth} = convInfo;
+  const {top, left} = convInfo.padInfo;
   const columnFloats = filterHeight * filterWidth * inChannels;
 
   // wᵀ: [co, (kh, kw, ci)], the right operand of the product.
@@ -57,8 +52,10 @@ export function convInputGradientColumns(
   const dx = scope.alloc([batchSize, inHeight, inWidth, inChannels]);
 
   const kernel = columnsAccumulate(scope.backend, {
-    runFloats: filterWidth * inChannels, kernelHeight: filterHeight,
-    dxStep: 4 * strideWidth * inChannels, dxRowBytes: 4 * paddedRowFloats
+    runFloats: filterWidth * inChannels,
+    kernelHeight: filterHeight,
+    dxStep: 4 * strideWidth * inChannels,
+    dxRowBytes: 4 * paddedRowFloats
   });
   const columnsView = scope.whole(columns);
   const right = scope.whole(transposed);
@@ -74,8 +71,7 @@ export function convInputGradientColumns(
       const positions = rows * outWidth;
       const dyBlock = scope.view(dy, n * dyImageFloats + oh * outWidth * outChannels, positions * outChannels);
       scope.matMul(dyBlock, positions, outChannels, right, columnFloats, columnsView);
-      kernel(columnsAddress, paddedAddress + 4 * strideHeight * oh * paddedRowFloats, 4 * strideHeight * paddedRowFloats,
-        rows, outWidth);
+      kernel(columnsAddress, paddedAddress + 4 * strideHeight * oh * paddedRowFloats, 4 * strideHeight * paddedRowFloats, rows, outWidth);
     }
     const heapAfter = new Float32Array(scope.backend.wasm.HEAPU8.buffer);
     const dxStart = byteOffsetOf(scope.backend, dx) / 4 + n * inHeight * dxRowFloats;

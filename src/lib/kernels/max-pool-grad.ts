@@ -4,27 +4,16 @@
 // window routes dy to its first maximum (row-major), with padding cells never chosen.
 
 import * as tf from "@tensorflow/tfjs";
-import { asWasmBackend, f32View } from "./wasm-backend-internals.js";
+import {asWasmBackend, f32View} from "./wasm-backend-internals.js";
 
-export function maxPoolGradWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function maxPoolGradWasm(args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap}): tf.TensorInfo {
   const backend = asWasmBackend(args.backend);
-  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as tf.MaxPoolGradAttrs;
+  const {dy, input} = args.inputs as {dy: tf.TensorInfo; input: tf.TensorInfo};
+  const {filterSize, strides, pad, dimRoundingMode} = args.attrs as unknown as tf.MaxPoolGradAttrs;
   if (input.dtype !== "float32") throw new Error(`MaxPoolGrad (wasm): unsupported dtype ${input.dtype}`);
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode
-  );
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const {batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth} = info;
+  const {strideHeight, strideWidth, filterHeight, filterWidth, padInfo} = info;
   const out = backend.makeOutput(input.shape, "float32");
   const x = f32View(backend, input);
   const g = f32View(backend, dy);

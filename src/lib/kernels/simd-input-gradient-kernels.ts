@@ -12,9 +12,9 @@
 // every dy pixel's column holds, per kernel row kh, the (kw, ci) run of values
 // that lands on consecutive floats of one row of the padded dx.
 
-import { encodeModule, FunctionBody, I32, V128 } from "./wasm-module-builder.js";
-import { specialisedKernel } from "./simd-kernels.js";
-import type { WasmBackend } from "./wasm-backend-internals.js";
+import {encodeModule, FunctionBody, I32, V128} from "./wasm-module-builder.js";
+import {specialisedKernel} from "./simd-kernels.js";
+import type {WasmBackend} from "./wasm-backend-internals.js";
 
 /**
  * For run < runs, k < count, channel c < channels (byte addresses):
@@ -25,8 +25,7 @@ import type { WasmBackend } from "./wasm-backend-internals.js";
  * inside a pixel; the last partial vector lane by lane (its loads read past the
  * pixel, into lanes that are dropped).
  */
-export type DepthwiseGather = (dy0: number, dyRowStep: number, dx0: number, dxRowStep: number, runs: number,
-  count: number, weights: number) => void;
+export type DepthwiseGather = (dy0: number, dyRowStep: number, dx0: number, dxRowStep: number, runs: number, count: number, weights: number) => void;
 
 export interface DepthwiseGatherLayout {
   channels: number;
@@ -39,14 +38,14 @@ export interface DepthwiseGatherLayout {
 }
 
 function depthwiseGatherBody(layout: DepthwiseGatherLayout): FunctionBody {
-  const { channels, dxStep, dyRowBytes, tapsHeight, tapsWidth } = layout;
+  const {channels, dxStep, dyRowBytes, tapsHeight, tapsWidth} = layout;
   const pixelBytes = 4 * channels;
   const fullVectors = Math.floor(channels / 4);
   const tailLanes = channels % 4;
   const weightTapBytes = 16 * Math.ceil(channels / 4);
   const f = new FunctionBody(new Array(7).fill(I32));
   const [dy0, dyRowStep, dx0, dxRowStep, runs, count, weights] = [0, 1, 2, 3, 4, 5, 6];
-  const [run, k, dyRun, dxRun, pd, px, vectors, pdv, pxv, pw] = Array.from({ length: 10 }, () => f.local(I32));
+  const [run, k, dyRun, dxRun, pd, px, vectors, pdv, pxv, pw] = Array.from({length: 10}, () => f.local(I32));
   const acc = f.local(V128);
 
   /** acc = sum over taps of dy * w for the vector at pdv / pw. */
@@ -54,7 +53,11 @@ function depthwiseGatherBody(layout: DepthwiseGatherLayout): FunctionBody {
     for (let jh = 0; jh < tapsHeight; jh++) {
       for (let jw = 0; jw < tapsWidth; jw++) {
         const t = jh * tapsWidth + jw;
-        f.get(pdv).load(jh * dyRowBytes + jw * pixelBytes).get(pw).load(t * weightTapBytes).f32x4Mul();
+        f.get(pdv)
+          .load(jh * dyRowBytes + jw * pixelBytes)
+          .get(pw)
+          .load(t * weightTapBytes)
+          .f32x4Mul();
         if (t > 0) f.get(acc).f32x4Add();
         f.set(acc);
       }
@@ -78,11 +81,15 @@ function depthwiseGatherBody(layout: DepthwiseGatherLayout): FunctionBody {
       }
       if (tailLanes > 0) {
         gather();
-        for (let lane = 0; lane < tailLanes; lane++) f.get(pxv).get(acc).extractLane(lane).storeF32(4 * lane);
+        for (let lane = 0; lane < tailLanes; lane++)
+          f.get(pxv)
+            .get(acc)
+            .extractLane(lane)
+            .storeF32(4 * lane);
       }
       f.addTo(pd, pixelBytes).addTo(px, dxStep);
     });
-    f.addTo(dyRun, { local: dyRowStep }).addTo(dxRun, { local: dxRowStep });
+    f.addTo(dyRun, {local: dyRowStep}).addTo(dxRun, {local: dxRowStep});
   });
   return f;
 }
@@ -91,12 +98,11 @@ export function depthwiseGatherModule(layout: DepthwiseGatherLayout): Uint8Array
   if (layout.tapsHeight * layout.tapsWidth > MAX_GATHER_TAPS) {
     throw new Error("wasm gradient kernels: too many taps for the unrolled depthwise gather loop");
   }
-  return encodeModule([{ exportName: "run", body: depthwiseGatherBody(layout) }]);
+  return encodeModule([{exportName: "run", body: depthwiseGatherBody(layout)}]);
 }
 
 export function depthwiseGather(backend: WasmBackend, layout: DepthwiseGatherLayout): DepthwiseGather {
-  const key = ["depthwise gather", layout.channels, layout.dxStep, layout.dyRowBytes, layout.tapsHeight,
-    layout.tapsWidth].join(",");
+  const key = ["depthwise gather", layout.channels, layout.dxStep, layout.dyRowBytes, layout.tapsHeight, layout.tapsWidth].join(",");
   return specialisedKernel<DepthwiseGather>(backend, key, () => depthwiseGatherModule(layout));
 }
 
@@ -119,10 +125,10 @@ export interface ColumnsLayout {
 }
 
 function columnsAccumulateBody(layout: ColumnsLayout): FunctionBody {
-  const { runFloats, kernelHeight, dxStep, dxRowBytes } = layout;
+  const {runFloats, kernelHeight, dxStep, dxRowBytes} = layout;
   const f = new FunctionBody(new Array(5).fill(I32));
   const [columns0, dx0, dxRowStep, runs, count] = [0, 1, 2, 3, 4];
-  const [run, k, dxRun, pc, px] = Array.from({ length: 5 }, () => f.local(I32));
+  const [run, k, dxRun, pc, px] = Array.from({length: 5}, () => f.local(I32));
   const fullVectors = Math.floor(runFloats / 4);
 
   f.get(columns0).set(pc).get(dx0).set(dxRun).get(runs).set(run);
@@ -133,15 +139,27 @@ function columnsAccumulateBody(layout: ColumnsLayout): FunctionBody {
         const from = kh * runFloats * 4;
         const to = kh * dxRowBytes;
         for (let v = 0; v < fullVectors; v++) {
-          f.get(px).get(px).load(to + 16 * v).get(pc).load(from + 16 * v).f32x4Add().store(to + 16 * v);
+          f.get(px)
+            .get(px)
+            .load(to + 16 * v)
+            .get(pc)
+            .load(from + 16 * v)
+            .f32x4Add()
+            .store(to + 16 * v);
         }
         for (let i = 4 * fullVectors; i < runFloats; i++) {
-          f.get(px).get(px).loadF32(to + 4 * i).get(pc).loadF32(from + 4 * i).f32Add().storeF32(to + 4 * i);
+          f.get(px)
+            .get(px)
+            .loadF32(to + 4 * i)
+            .get(pc)
+            .loadF32(from + 4 * i)
+            .f32Add()
+            .storeF32(to + 4 * i);
         }
       }
       f.addTo(pc, kernelHeight * runFloats * 4).addTo(px, dxStep);
     });
-    f.addTo(dxRun, { local: dxRowStep });
+    f.addTo(dxRun, {local: dxRowStep});
   });
   return f;
 }
@@ -164,7 +182,7 @@ export function columnsAccumulateModule(layout: ColumnsLayout): Uint8Array<Array
   if (!columnsLoopFits(layout.kernelHeight, layout.runFloats)) {
     throw new Error("wasm gradient kernels: column too long for the unrolled accumulate loop");
   }
-  return encodeModule([{ exportName: "run", body: columnsAccumulateBody(layout) }]);
+  return encodeModule([{exportName: "run", body: columnsAccumulateBody(layout)}]);
 }
 
 export function columnsAccumulate(backend: WasmBackend, layout: ColumnsLayout): ColumnsAccumulate {

@@ -15,8 +15,8 @@
 // SIMD, or a backend whose memory is not reachable or is shared between
 // threads); callers then use the XNNPACK formulation.
 
-import { encodeModule, FunctionBody, I32, V128 } from "./wasm-module-builder.js";
-import type { WasmBackend } from "./wasm-backend-internals.js";
+import {encodeModule, FunctionBody, I32, V128} from "./wasm-module-builder.js";
+import type {WasmBackend} from "./wasm-backend-internals.js";
 
 /**
  * Outer-product accumulation over a set of positions, in tiles of 4 rows x 8
@@ -31,11 +31,18 @@ import type { WasmBackend } from "./wasm-backend-internals.js";
  * follows (results discarded by the caller).
  */
 export type OuterAccumulate = (
-  a: number, aStep: number, aRowStep: number,
-  d: number, dStep: number, dRowStep: number,
-  runs: number, count: number,
-  tilesR: number, tilesC: number,
-  c: number, cRowStride: number
+  a: number,
+  aStep: number,
+  aRowStep: number,
+  d: number,
+  dStep: number,
+  dRowStep: number,
+  runs: number,
+  count: number,
+  tilesR: number,
+  tilesC: number,
+  c: number,
+  cRowStride: number
 ) => void;
 
 /**
@@ -46,8 +53,7 @@ export type OuterAccumulate = (
  * (byte addresses). Channels go four at a time; lanes past the last channel
  * read whatever follows and land in accumulator lanes the caller ignores.
  */
-export type DepthwiseAccumulate = (x0: number, xRowStep: number, d0: number, dRowStep: number, runs: number,
-  count: number, acc: number) => void;
+export type DepthwiseAccumulate = (x0: number, xRowStep: number, d0: number, dRowStep: number, runs: number, count: number, acc: number) => void;
 
 export interface DepthwiseLayout {
   /** Bytes per pixel of x and dy (channels * 4). */
@@ -66,37 +72,54 @@ const OUTER_PARAMS = 12;
 
 function outerAccumulateBody(): FunctionBody {
   const f = new FunctionBody(new Array(OUTER_PARAMS).fill(I32));
-  const [a, aStep, aRowStep, d, dStep, dRowStep, runs, count, tilesR, tilesC, c, cRowStride] =
-    Array.from({ length: OUTER_PARAMS }, (_, i) => i);
-  const [tr, tc, run, k, aTile, dTile, cTile, paRun, pdRun, pa, pd] = Array.from({ length: 11 }, () => f.local(I32));
-  const cRow = Array.from({ length: 4 }, () => f.local(I32));
-  const acc = Array.from({ length: 8 }, () => f.local(V128));
+  const [a, aStep, aRowStep, d, dStep, dRowStep, runs, count, tilesR, tilesC, c, cRowStride] = Array.from({length: OUTER_PARAMS}, (_, i) => i);
+  const [tr, tc, run, k, aTile, dTile, cTile, paRun, pdRun, pa, pd] = Array.from({length: 11}, () => f.local(I32));
+  const cRow = Array.from({length: 4}, () => f.local(I32));
+  const acc = Array.from({length: 8}, () => f.local(V128));
   const [d0, d1, av] = [f.local(V128), f.local(V128), f.local(V128)];
 
   f.get(a).set(aTile).get(c).set(cTile).get(tilesR).set(tr);
   f.countdown(tr, () => {
     f.get(d).set(dTile).get(tilesC).set(tc);
     f.get(cTile).set(cRow[0]);
-    for (let i = 1; i < 4; i++) f.get(cRow[i - 1]).get(cRowStride).add().set(cRow[i]);
+    for (let i = 1; i < 4; i++)
+      f.get(cRow[i - 1])
+        .get(cRowStride)
+        .add()
+        .set(cRow[i]);
     f.countdown(tc, () => {
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) f.get(cRow[i]).load(16 * j).set(acc[2 * i + j]);
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 2; j++)
+          f.get(cRow[i])
+            .load(16 * j)
+            .set(acc[2 * i + j]);
       f.get(aTile).set(paRun).get(dTile).set(pdRun).get(runs).set(run);
       f.countdown(run, () => {
         f.get(paRun).set(pa).get(pdRun).set(pd).get(count).set(k);
         f.countdown(k, () => {
           f.get(pd).load(0).set(d0).get(pd).load(16).set(d1);
           for (let i = 0; i < 4; i++) {
-            f.get(pa).loadSplat(4 * i).set(av);
+            f.get(pa)
+              .loadSplat(4 * i)
+              .set(av);
             for (let j = 0; j < 2; j++) {
-              f.get(acc[2 * i + j]).get(av).get(j === 0 ? d0 : d1).f32x4Mul().f32x4Add().set(acc[2 * i + j]);
+              f.get(acc[2 * i + j])
+                .get(av)
+                .get(j === 0 ? d0 : d1)
+                .f32x4Mul()
+                .f32x4Add()
+                .set(acc[2 * i + j]);
             }
           }
-          f.addTo(pa, { local: aStep }).addTo(pd, { local: dStep });
+          f.addTo(pa, {local: aStep}).addTo(pd, {local: dStep});
         });
-        f.addTo(paRun, { local: aRowStep }).addTo(pdRun, { local: dRowStep });
+        f.addTo(paRun, {local: aRowStep}).addTo(pdRun, {local: dRowStep});
       });
       for (let i = 0; i < 4; i++) {
-        for (let j = 0; j < 2; j++) f.get(cRow[i]).get(acc[2 * i + j]).store(16 * j);
+        for (let j = 0; j < 2; j++)
+          f.get(cRow[i])
+            .get(acc[2 * i + j])
+            .store(16 * j);
         f.addTo(cRow[i], 32);
       }
       f.addTo(dTile, 32);
@@ -111,21 +134,24 @@ function outerAccumulateBody(): FunctionBody {
 const MAX_TAPS_PER_PASS = 12;
 
 function depthwiseAccumulateBody(layout: DepthwiseLayout): FunctionBody {
-  const { pixelBytes, vectors: vectorCount, xStep, xKhStep, kernelHeight, kernelWidth } = layout;
+  const {pixelBytes, vectors: vectorCount, xStep, xKhStep, kernelHeight, kernelWidth} = layout;
   const accRowBytes = 16 * vectorCount;
   const f = new FunctionBody(new Array(7).fill(I32));
   const [x0, xRowStep, d0, dRowStep, runs, count, accBase] = [0, 1, 2, 3, 4, 5, 6];
-  const [vectors, channel, passes, passAcc, passX, run, k, xRun, dRun, px, pd] = Array.from({ length: 11 }, () => f.local(I32));
+  const [vectors, channel, passes, passAcc, passX, run, k, xRun, dRun, px, pd] = Array.from({length: 11}, () => f.local(I32));
   const dv = f.local(V128);
   // Kernel rows per pass; passes are a loop (not unrolled) so that the module
   // stays small for any kernel size (browsers compile at most 4 KB synchronously).
   const rowsPerPass = Math.max(1, Math.min(kernelHeight, Math.floor(MAX_TAPS_PER_PASS / kernelWidth)));
-  const acc = Array.from({ length: rowsPerPass * kernelWidth }, () => f.local(V128));
+  const acc = Array.from({length: rowsPerPass * kernelWidth}, () => f.local(V128));
 
   /** One pass over the positions for `rows` kernel rows starting at passX / passAcc. */
   const pass = (rows: number) => {
     const taps = rows * kernelWidth;
-    for (let t = 0; t < taps; t++) f.get(passAcc).load(t * accRowBytes).set(acc[t]);
+    for (let t = 0; t < taps; t++)
+      f.get(passAcc)
+        .load(t * accRowBytes)
+        .set(acc[t]);
     f.get(passX).set(xRun).get(d0).get(channel).add().set(dRun).get(runs).set(run);
     f.countdown(run, () => {
       f.get(xRun).set(px).get(dRun).set(pd).get(count).set(k);
@@ -137,9 +163,12 @@ function depthwiseAccumulateBody(layout: DepthwiseLayout): FunctionBody {
         }
         f.addTo(px, xStep).addTo(pd, pixelBytes);
       });
-      f.addTo(xRun, { local: xRowStep }).addTo(dRun, { local: dRowStep });
+      f.addTo(xRun, {local: xRowStep}).addTo(dRun, {local: dRowStep});
     });
-    for (let t = 0; t < taps; t++) f.get(passAcc).get(acc[t]).store(t * accRowBytes);
+    for (let t = 0; t < taps; t++)
+      f.get(passAcc)
+        .get(acc[t])
+        .store(t * accRowBytes);
   };
 
   const fullPasses = Math.floor(kernelHeight / rowsPerPass);
@@ -168,7 +197,7 @@ interface ModuleLinks {
 const linksByBackend = new WeakMap<object, ModuleLinks | null>();
 
 function backendMemory(backend: WasmBackend): WebAssembly.Memory | null {
-  const asm = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm;
+  const asm = (backend.wasm as unknown as {asm?: {memory?: unknown}}).asm;
   const memory = asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return null;
   // A threaded backend's memory is shared: importing it needs a declared maximum we cannot read.
@@ -179,16 +208,16 @@ function backendMemory(backend: WasmBackend): WebAssembly.Memory | null {
 
 /** The outer-product loop as a module (exported for a size check in the tests). */
 export function outerAccumulateModule(): Uint8Array<ArrayBuffer> {
-  return encodeModule([{ exportName: "run", body: outerAccumulateBody() }]);
+  return encodeModule([{exportName: "run", body: outerAccumulateBody()}]);
 }
 
 /** The depthwise loop for one layout as a module. */
 export function depthwiseAccumulateModule(layout: DepthwiseLayout): Uint8Array<ArrayBuffer> {
-  return encodeModule([{ exportName: "run", body: depthwiseAccumulateBody(layout) }]);
+  return encodeModule([{exportName: "run", body: depthwiseAccumulateBody(layout)}]);
 }
 
 function instantiate<T>(memory: WebAssembly.Memory, bytes: Uint8Array<ArrayBuffer>): T {
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {env: {memory}});
   return instance.exports.run as unknown as T;
 }
 
@@ -198,7 +227,7 @@ function links(backend: WasmBackend): ModuleLinks | null {
   const memory = backendMemory(backend);
   if (memory != null) {
     try {
-      result = { memory, outer: instantiate<OuterAccumulate>(memory, outerAccumulateModule()), specialised: new Map() };
+      result = {memory, outer: instantiate<OuterAccumulate>(memory, outerAccumulateModule()), specialised: new Map()};
     } catch {
       result = null; // no WebAssembly SIMD (or no run-time compilation allowed)
     }
@@ -240,7 +269,6 @@ export function specialisedKernel<T>(backend: WasmBackend, key: string, build: (
 
 /** The depthwise loop specialised for one layout (compiled once per layout, a few hundred bytes). */
 export function depthwiseAccumulate(backend: WasmBackend, layout: DepthwiseLayout): DepthwiseAccumulate {
-  const key = ["depthwise filter", layout.pixelBytes, layout.vectors, layout.xStep, layout.xKhStep,
-    layout.kernelHeight, layout.kernelWidth].join(",");
+  const key = ["depthwise filter", layout.pixelBytes, layout.vectors, layout.xStep, layout.xKhStep, layout.kernelHeight, layout.kernelWidth].join(",");
   return specialisedKernel<DepthwiseAccumulate>(backend, key, () => depthwiseAccumulateModule(layout));
 }

@@ -4,15 +4,11 @@
 // element-wise with x's axes 1..r-1); ids < 0 or >= numSegments are dropped.
 
 import * as tf from "@tensorflow/tfjs";
-import { asWasmBackend, f32View, int32View } from "./wasm-backend-internals.js";
+import {asWasmBackend, f32View, int32View} from "./wasm-backend-internals.js";
 
-export function unsortedSegmentSumWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function unsortedSegmentSumWasm(args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap}): tf.TensorInfo {
   const backend = asWasmBackend(args.backend);
-  const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  const {x, segmentIds} = args.inputs as {x: tf.TensorInfo; segmentIds: tf.TensorInfo};
   const numSegments = (args.attrs as unknown as tf.UnsortedSegmentSumAttrs).numSegments;
   if (x.dtype !== "float32" && x.dtype !== "int32") {
     throw new Error(`UnsortedSegmentSum (wasm gradient kernels): unsupported dtype ${x.dtype}`);
@@ -22,8 +18,7 @@ export function unsortedSegmentSumWasm(args: {
   }
   const idRank = segmentIds.shape.length;
   if (idRank < 1 || idRank > x.shape.length || segmentIds.shape.some((size, axis) => size !== x.shape[axis])) {
-    throw new Error(`UnsortedSegmentSum (wasm gradient kernels): segmentIds shape ${segmentIds.shape} ` +
-      `must be a prefix of x shape ${x.shape}`);
+    throw new Error(`UnsortedSegmentSum (wasm gradient kernels): segmentIds shape ${segmentIds.shape} ` + `must be a prefix of x shape ${x.shape}`);
   }
   const rows = x.shape[0];
   const columns = tf.util.sizeFromShape(x.shape.slice(1, idRank)); // axes paired with ids besides axis 0

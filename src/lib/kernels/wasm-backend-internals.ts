@@ -33,15 +33,14 @@ export interface WasmModule {
 export interface WasmBackend {
   wasm: WasmModule;
   dataIdNextNumber: number;
-  dataIdMap: { get(dataId: DataId): WasmTensorData | undefined };
+  dataIdMap: {get(dataId: DataId): WasmTensorData | undefined};
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
 }
 
 export function asWasmBackend(backend: unknown): WasmBackend {
   const candidate = backend as Partial<WasmBackend> | null;
-  if (candidate == null || candidate.wasm == null || candidate.dataIdMap == null ||
-      typeof candidate.makeOutput !== "function") {
+  if (candidate == null || candidate.wasm == null || candidate.dataIdMap == null || typeof candidate.makeOutput !== "function") {
     throw new Error("wasm gradient kernels: expected the tfjs wasm backend");
   }
   return candidate as WasmBackend;
@@ -73,15 +72,10 @@ export function int32View(backend: WasmBackend, info: tf.TensorInfo): Int32Array
 }
 
 /** Runs a kernel registered for the wasm backend (no engine bookkeeping, no tape). */
-export function runWasmKernel(
-  name: string,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  backend: WasmBackend
-): tf.TensorInfo {
+export function runWasmKernel(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap, backend: WasmBackend): tf.TensorInfo {
   const kernel = tf.getKernel(name, "wasm");
   if (kernel == null) throw new Error(`wasm gradient kernels: kernel ${name} is not registered for wasm`);
-  const result = kernel.kernelFunc({ inputs, attrs, backend });
+  const result = kernel.kernelFunc({inputs, attrs, backend});
   if (Array.isArray(result)) throw new Error(`wasm gradient kernels: ${name} returned several outputs`);
   return result;
 }
@@ -140,8 +134,12 @@ class RawCalls {
 
   batchMatMul(aId: number, m: number, k: number, bId: number, n: number, outId: number): void {
     const view = this.arguments();
-    view[0] = 1; view[1] = m; view[2] = k; // a: [1, m, k]
-    view[3] = 1; view[4] = k; view[5] = n; // b: [1, k, n]
+    view[0] = 1;
+    view[1] = m;
+    view[2] = k; // a: [1, m, k]
+    view[3] = 1;
+    view[4] = k;
+    view[5] = n; // b: [1, k, n]
     this.batchMatMulFn(aId, this.argumentOffset, 3, bId, this.argumentOffset + 12, 3, 0, 0, outId);
   }
 
@@ -174,9 +172,9 @@ function rawCalls(backend: WasmBackend): RawCalls {
  * Drops size-1 axes and merges axes that stay adjacent under `perm`, so the
  * backend runs its 2-D/3-D/4-D transpose loops rather than the generic one.
  */
-export function simplifyTranspose(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
+export function simplifyTranspose(shape: number[], perm: number[]): {shape: number[]; perm: number[]} {
   const kept = shape.map((_, axis) => axis).filter((axis) => shape[axis] !== 1);
-  if (kept.length === 0) return { shape: [1], perm: [0] };
+  if (kept.length === 0) return {shape: [1], perm: [0]};
   const position = new Map(kept.map((axis, index) => [axis, index] as const));
   const reducedShape = kept.map((axis) => shape[axis]);
   const order = perm.filter((axis) => shape[axis] !== 1).map((axis) => position.get(axis)!);
@@ -199,12 +197,12 @@ export function simplifyTranspose(shape: number[], perm: number[]): { shape: num
  * 32x32 images: 4.2 ns instead of 0.6 ns per element). Splitting the rows axis
  * turns it into the 3-D loop, which writes sequentially (~1 ns per element).
  */
-function avoidStridedWriteAliasing(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
+function avoidStridedWriteAliasing(shape: number[], perm: number[]): {shape: number[]; perm: number[]} {
   let lead = 0; // the backend loops over leading axes that stay in place
   while (lead < perm.length && perm[lead] === lead) lead++;
-  if (perm.length - lead !== 2) return { shape, perm };
+  if (perm.length - lead !== 2) return {shape, perm};
   const rows = shape[lead];
-  if (rows % 256 !== 0) return { shape, perm };
+  if (rows % 256 !== 0) return {shape, perm};
   let factor = 2;
   while (rows % factor !== 0) factor++;
   return {
@@ -266,13 +264,13 @@ export class KernelScope {
     const byteOffset = byteOffsetOf(this.backend, base) + 4 * elementOffset;
     this.backend.wasm.tfjs.registerTensor(id, size, byteOffset);
     this.viewIds.push(id);
-    return { id, byteOffset, size };
+    return {id, byteOffset, size};
   }
 
   /** A whole tensor as a heap view (its own id). */
   whole(info: tf.TensorInfo): HeapView {
     const data = tensorData(this.backend, info);
-    return { id: data.id, byteOffset: data.memoryOffset, size: tf.util.sizeFromShape(info.shape) };
+    return {id: data.id, byteOffset: data.memoryOffset, size: tf.util.sizeFromShape(info.shape)};
   }
 
   dispose(): void {

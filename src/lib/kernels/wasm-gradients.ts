@@ -11,16 +11,16 @@
 // the built-in Conv2DBackpropInput, which would otherwise replace ours).
 
 import * as tf from "@tensorflow/tfjs";
-import { conv2dBackpropFilterWasm, depthwiseConv2dNativeBackpropFilterWasm } from "./conv-backprop-filter.js";
-import { conv2dBackpropInputWasm, depthwiseConv2dNativeBackpropInputWasm } from "./conv-backprop-input.js";
-import { maxPoolGradWasm } from "./max-pool-grad.js";
-import { unsortedSegmentSumWasm } from "./unsorted-segment-sum.js";
+import {conv2dBackpropFilterWasm, depthwiseConv2dNativeBackpropFilterWasm} from "./conv-backprop-filter.js";
+import {conv2dBackpropInputWasm, depthwiseConv2dNativeBackpropInputWasm} from "./conv-backprop-input.js";
+import {maxPoolGradWasm} from "./max-pool-grad.js";
+import {unsortedSegmentSumWasm} from "./unsorted-segment-sum.js";
 
 const WASM = "wasm";
 
 const gradientKernels: tf.KernelConfig[] = [
-  { kernelName: tf.Conv2DBackpropInput, backendName: WASM, kernelFunc: conv2dBackpropInputWasm as tf.KernelFunc },
-  { kernelName: tf.Conv2DBackpropFilter, backendName: WASM, kernelFunc: conv2dBackpropFilterWasm as tf.KernelFunc },
+  {kernelName: tf.Conv2DBackpropInput, backendName: WASM, kernelFunc: conv2dBackpropInputWasm as tf.KernelFunc},
+  {kernelName: tf.Conv2DBackpropFilter, backendName: WASM, kernelFunc: conv2dBackpropFilterWasm as tf.KernelFunc},
   {
     kernelName: tf.DepthwiseConv2dNativeBackpropInput,
     backendName: WASM,
@@ -31,9 +31,9 @@ const gradientKernels: tf.KernelConfig[] = [
     backendName: WASM,
     kernelFunc: depthwiseConv2dNativeBackpropFilterWasm as tf.KernelFunc
   },
-  { kernelName: tf.UnsortedSegmentSum, backendName: WASM, kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc },
+  {kernelName: tf.UnsortedSegmentSum, backendName: WASM, kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc},
   // Replaces the built-in one, which loses gradient on windows of equal values.
-  { kernelName: tf.MaxPoolGrad, backendName: WASM, kernelFunc: maxPoolGradWasm as tf.KernelFunc }
+  {kernelName: tf.MaxPoolGrad, backendName: WASM, kernelFunc: maxPoolGradWasm as tf.KernelFunc}
 ];
 
 /** Registers (or re-registers over built-ins) the wasm gradient kernels. Idempotent. */

@@ -70,16 +70,30 @@ export class FunctionBody {
     return this;
   }
 
-  get(index: number): this { return this.emit(0x20, ...unsignedLeb(index)); }
-  set(index: number): this { return this.emit(0x21, ...unsignedLeb(index)); }
-  tee(index: number): this { return this.emit(0x22, ...unsignedLeb(index)); }
-  i32(value: number): this { return this.emit(0x41, ...signedLeb(value)); }
-  add(): this { return this.emit(0x6a); }
-  sub(): this { return this.emit(0x6b); }
-  mul(): this { return this.emit(0x6c); }
+  get(index: number): this {
+    return this.emit(0x20, ...unsignedLeb(index));
+  }
+  set(index: number): this {
+    return this.emit(0x21, ...unsignedLeb(index));
+  }
+  tee(index: number): this {
+    return this.emit(0x22, ...unsignedLeb(index));
+  }
+  i32(value: number): this {
+    return this.emit(0x41, ...signedLeb(value));
+  }
+  add(): this {
+    return this.emit(0x6a);
+  }
+  sub(): this {
+    return this.emit(0x6b);
+  }
+  mul(): this {
+    return this.emit(0x6c);
+  }
 
   /** local[index] += value (i32). */
-  addTo(index: number, value: number | { local: number }): this {
+  addTo(index: number, value: number | {local: number}): this {
     this.get(index);
     if (typeof value === "number") this.i32(value);
     else this.get(value.local);
@@ -101,21 +115,41 @@ export class FunctionBody {
   }
 
   /** v128.load from the address on the stack plus a constant byte offset. */
-  load(offset = 0): this { return this.emit(...simd(0x00), 0, ...unsignedLeb(offset)); }
+  load(offset = 0): this {
+    return this.emit(...simd(0x00), 0, ...unsignedLeb(offset));
+  }
   /** v128.load32_splat: one float broadcast to all four lanes. */
-  loadSplat(offset = 0): this { return this.emit(...simd(0x09), 0, ...unsignedLeb(offset)); }
+  loadSplat(offset = 0): this {
+    return this.emit(...simd(0x09), 0, ...unsignedLeb(offset));
+  }
   /** v128.store of the value on top of the stack to the address below it plus `offset`. */
-  store(offset = 0): this { return this.emit(...simd(0x0b), 0, ...unsignedLeb(offset)); }
-  zero(): this { return this.emit(...simd(0x0c), ...new Array<number>(16).fill(0)); }
+  store(offset = 0): this {
+    return this.emit(...simd(0x0b), 0, ...unsignedLeb(offset));
+  }
+  zero(): this {
+    return this.emit(...simd(0x0c), ...new Array<number>(16).fill(0));
+  }
   /** f32x4.extract_lane: one lane of the vector on the stack as an f32. */
-  extractLane(lane: number): this { return this.emit(...simd(0x1f), lane); }
+  extractLane(lane: number): this {
+    return this.emit(...simd(0x1f), lane);
+  }
   /** f32.load from the address on the stack plus a constant byte offset. */
-  loadF32(offset = 0): this { return this.emit(0x2a, 2, ...unsignedLeb(offset)); }
+  loadF32(offset = 0): this {
+    return this.emit(0x2a, 2, ...unsignedLeb(offset));
+  }
   /** f32.store of the f32 on top of the stack to the address below it plus `offset`. */
-  storeF32(offset = 0): this { return this.emit(0x38, 2, ...unsignedLeb(offset)); }
-  f32Add(): this { return this.emit(0x92); }
-  f32x4Add(): this { return this.emit(...simd(0xe4)); }
-  f32x4Mul(): this { return this.emit(...simd(0xe6)); }
+  storeF32(offset = 0): this {
+    return this.emit(0x38, 2, ...unsignedLeb(offset));
+  }
+  f32Add(): this {
+    return this.emit(0x92);
+  }
+  f32x4Add(): this {
+    return this.emit(...simd(0xe4));
+  }
+  f32x4Mul(): this {
+    return this.emit(...simd(0xe6));
+  }
 }
 
 export interface FunctionDefinition {
@@ -133,7 +167,14 @@ export function encodeModule(functions: FunctionDefinition[]): Uint8Array<ArrayB
     return [...unsignedLeb(content.length), ...content];
   });
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vector(types)),
     ...section(2, vector([memoryImport])),
     ...section(3, vector(functions.map((_, i) => unsignedLeb(i)))),

@@ -30,12 +30,7 @@ export interface OtsuDetails {
  * with k restricted to [firstK, lastK]. Cumulative sums do not change across empty
  * bins, so candidates inside a gap get bit-identical scores and ties resolve to the first.
  */
-function bestSplit(
-  counts: Float64Array,
-  binValues: Float64Array,
-  firstK: number,
-  lastK: number
-): {index: number; scores: Float64Array} {
+function bestSplit(counts: Float64Array, binValues: Float64Array, firstK: number, lastK: number): {index: number; scores: Float64Array} {
   const bins = counts.length;
   let total = 0;
   let totalSum = 0;

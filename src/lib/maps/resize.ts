@@ -88,13 +88,7 @@ function nearestAxis(inSize: number, outSize: number): Int32Array {
 }
 
 /** Nearest-neighbour resize of any single-channel row-major array; keeps the array type. */
-export function resizeNearestArray<T extends Float32Array | Uint8Array>(
-  data: T,
-  inWidth: number,
-  inHeight: number,
-  outWidth: number,
-  outHeight: number
-): T {
+export function resizeNearestArray<T extends Float32Array | Uint8Array>(data: T, inWidth: number, inHeight: number, outWidth: number, outHeight: number): T {
   assertSize(inWidth, inHeight);
   assertSize(outWidth, outHeight);
   if (data.length !== inWidth * inHeight) {
@@ -116,12 +110,6 @@ export function resizeNearest(map: SaliencyMap, width: number, height: number): 
 }
 
 /** Nearest-neighbour resize of a binary mask (e.g. ground truth G to map resolution). */
-export function resizeMaskNearest(
-  mask: Uint8Array,
-  inWidth: number,
-  inHeight: number,
-  outWidth: number,
-  outHeight: number
-): Uint8Array {
+export function resizeMaskNearest(mask: Uint8Array, inWidth: number, inHeight: number, outWidth: number, outHeight: number): Uint8Array {
   return resizeNearestArray(mask, inWidth, inHeight, outWidth, outHeight);
 }

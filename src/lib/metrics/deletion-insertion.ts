@@ -81,13 +81,7 @@ export function* deletionInsertionBatches(
 }
 
 /** All steps + 1 images of a curve at once (fine for small images or few steps). */
-export function buildDeletionInsertionImages(
-  image: Float32Array,
-  map: SaliencyMap,
-  steps: number,
-  mode: CurveMode,
-  canvas?: Float32Array
-): Float32Array[] {
+export function buildDeletionInsertionImages(image: Float32Array, map: SaliencyMap, steps: number, mode: CurveMode, canvas?: Float32Array): Float32Array[] {
   const images: Float32Array[] = [];
   for (const {images: batch} of deletionInsertionBatches(image, map, {mode, steps, canvas, batchSize: steps + 1})) {
     images.push(...batch);

@@ -9,7 +9,7 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => values[a]! - values[b]! || a - b);
   const ranks = new Float64Array(n);
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && values[order[end]!] === values[order[start]!]) end++;
     const rank = (start + 1 + end) / 2; // mean of ranks start+1 .. end

@@ -52,14 +52,15 @@ export class ExplainableModel {
   /** Activation of the final layer; "logit" scores undo it (softmax/sigmoid). */
   readonly outputActivation: string;
 
-  constructor(readonly model: tf.LayersModel | tf.GraphModel, meta: Partial<ModelMeta> = {}) {
+  constructor(
+    readonly model: tf.LayersModel | tf.GraphModel,
+    meta: Partial<ModelMeta> = {}
+  ) {
     this.runner = model instanceof tf.GraphModel ? graphModelRunner(model) : layersModelRunner(model);
     this.graph = this.runner.graph;
     const [, height, width, channels] = this.graph.input.shape;
     if (this.graph.input.shape.length !== 4 || !height || !width || channels !== 3) {
-      throw new Error(
-        `model input must be [batch, height, width, 3] with a fixed size, got ${JSON.stringify(this.graph.input.shape)}`
-      );
+      throw new Error(`model input must be [batch, height, width, 3] with a fixed size, got ${JSON.stringify(this.graph.input.shape)}`);
     }
     this.inputHeight = height;
     this.inputWidth = width;
@@ -114,9 +115,7 @@ export class ExplainableModel {
     const node = this.node(name);
     const info = this.layers.find((l) => l.name === name)!;
     if (!info.camCapable) {
-      throw new Error(
-        `layer "${name}" has output shape ${JSON.stringify(info.outputShape)}; explanations need a 4-D layer with spatial extent`
-      );
+      throw new Error(`layer "${name}" has output shape ${JSON.stringify(info.outputShape)}; explanations need a 4-D layer with spatial extent`);
     }
     return node;
   }
@@ -224,15 +223,16 @@ export class ExplainableModel {
       const oneHot = tf.cast(tf.oneHot(classes, this.numClasses), "float32");
       const scoreOf = (l: tf.Tensor) => tf.sum(tf.mul(activateLogits(l, mode), oneHot), 1);
       const activations = nodes.map((n) => values.get(n) as tf.Tensor4D);
-      const gradients = nodes.map((n, i) =>
-        tf.grad((a: tf.Tensor) =>
-          tf.sum(scoreOf(this.runner.run(x, {replace: new Map([[n.name, a]]), logits: true}).get(this.graph.output)!))
-        )(activations[i]!) as tf.Tensor4D
+      const gradients = nodes.map(
+        (n, i) =>
+          tf.grad((a: tf.Tensor) => tf.sum(scoreOf(this.runner.run(x, {replace: new Map([[n.name, a]]), logits: true}).get(this.graph.output)!)))(
+            activations[i]!
+          ) as tf.Tensor4D
       );
       const inputGradient = request.inputGradient
-        ? (tf.grad((p: tf.Tensor) =>
-            tf.sum(scoreOf(this.runner.run(preprocess(p, this.meta.preprocessing), {logits: true}).get(this.graph.output)!))
-          )(pixels) as tf.Tensor4D)
+        ? (tf.grad((p: tf.Tensor) => tf.sum(scoreOf(this.runner.run(preprocess(p, this.meta.preprocessing), {logits: true}).get(this.graph.output)!)))(
+            pixels
+          ) as tf.Tensor4D)
         : undefined;
       return {
         logits,
@@ -249,4 +249,3 @@ export class ExplainableModel {
     this.model.dispose();
   }
 }
-

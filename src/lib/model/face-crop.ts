@@ -154,7 +154,11 @@ export function boxToImage(crop: FaceCrop, box: FaceBox): FaceBox {
  * the crop's square with the engine's bilinear `Up` and placed at the crop's position; pixels
  * outside the square get `outside` (default 0: no attribution there).
  */
-export function mapToImage(crop: FaceCrop, map: {width: number; height: number; data: ArrayLike<number>}, outside = 0): {width: number; height: number; data: Float32Array} {
+export function mapToImage(
+  crop: FaceCrop,
+  map: {width: number; height: number; data: ArrayLike<number>},
+  outside = 0
+): {width: number; height: number; data: Float32Array} {
   if (map.width !== crop.outSize || map.height !== crop.outSize) {
     throw new Error(`map is ${map.width}x${map.height}; the crop's maps are ${crop.outSize}x${crop.outSize}`);
   }

@@ -220,6 +220,7 @@ export function foldBatchNorm(model: tf.LayersModel, options: FoldOptions = {}):
  * that wants the faster inference graph; the original is left as it is (dispose it separately).
  */
 export function foldedExplainableModel(model: ExplainableModel, options: FoldOptions = {}): ExplainableModel {
-  if (!(model.model instanceof tf.LayersModel)) throw new Error(`cannot fold batch norm in "${model.meta.name}": only LayersModels can be folded, not GraphModels`);
+  if (!(model.model instanceof tf.LayersModel))
+    throw new Error(`cannot fold batch norm in "${model.meta.name}": only LayersModels can be folded, not GraphModels`);
   return new ExplainableModel(foldBatchNorm(model.model, options), {...model.meta, classNames: [...model.meta.classNames]});
 }

@@ -60,7 +60,7 @@ export function graphModelRunner(model: tf.GraphModel): ModelRunner {
   }
   const graph: LayerGraph = {nodes, input: nodes[0]!, output: byName.get(outputOp.name)!};
   const activation: ActivationName = outputOp.op === "Softmax" ? "softmax" : outputOp.op === "Sigmoid" ? "sigmoid" : "linear";
-  const logitsNode = activation === "linear" ? graph.output : byName.get(outputOp.inputs[0]!.name) ?? graph.output;
+  const logitsNode = activation === "linear" ? graph.output : (byName.get(outputOp.inputs[0]!.name) ?? graph.output);
 
   return {
     graph,
@@ -73,7 +73,10 @@ export function graphModelRunner(model: tf.GraphModel): ModelRunner {
       const fetched = targets.map((t) => (options.logits && t === graph.output ? logitsNode : t));
       const feeds: tf.NamedTensorMap = {[inputOp.name]: x};
       for (const [name, value] of options.replace ?? []) feeds[name] = value;
-      const values = model.execute(feeds, fetched.map((n) => n.name)) as tf.Tensor | tf.Tensor[];
+      const values = model.execute(
+        feeds,
+        fetched.map((n) => n.name)
+      ) as tf.Tensor | tf.Tensor[];
       const list = Array.isArray(values) ? values : [values];
       return new Map(targets.map((t, i) => [t, list[i]!]));
     }

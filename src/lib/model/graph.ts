@@ -52,12 +52,7 @@ export function flattenModel(model: tf.LayersModel): LayerGraph {
   return {nodes, input, output: outputs[0]!};
 }
 
-function flattenContainer(
-  container: tf.LayersModel,
-  prefix: string,
-  feeds: GraphNode[],
-  nodes: GraphNode[]
-): GraphNode[] {
+function flattenContainer(container: tf.LayersModel, prefix: string, feeds: GraphNode[], nodes: GraphNode[]): GraphNode[] {
   const memo = new Map<number, GraphNode>();
   container.inputs.forEach((symbol, i) => memo.set(symbol.id, feeds[i]!));
 
@@ -185,11 +180,7 @@ export function finalActivation(layer: tf.layers.Layer | null): ActivationName {
   return "other";
 }
 
-function applyWithoutFinalActivation(
-  layer: tf.layers.Layer,
-  inputs: tf.Tensor[],
-  callArgs: Record<string, unknown>
-): tf.Tensor {
+function applyWithoutFinalActivation(layer: tf.layers.Layer, inputs: tf.Tensor[], callArgs: Record<string, unknown>): tf.Tensor {
   const activation = finalActivation(layer);
   if (activation === "linear" || activation === "other") {
     return layer.apply(inputs.length === 1 ? inputs[0]! : inputs, {...callArgs, training: false}) as tf.Tensor;

@@ -22,7 +22,13 @@ function fusedConvGeometry(layer: tf.layers.Layer): ConvGeometry | null {
   if (geometries.has(layer)) return geometries.get(layer)!;
   let geometry: ConvGeometry | null = null;
   if (layer.getClassName() === "Conv2D") {
-    const config = layer.getConfig() as {activation?: string; strides?: number | number[]; padding?: string; dataFormat?: string; dilationRate?: number | number[]};
+    const config = layer.getConfig() as {
+      activation?: string;
+      strides?: number | number[];
+      padding?: string;
+      dataFormat?: string;
+      dilationRate?: number | number[];
+    };
     const pair = (v: number | number[] | undefined): [number, number] => (Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v ?? 1, v ?? 1]);
     const linear = (config.activation ?? "linear") === "linear";
     const undilated = pair(config.dilationRate).every((d) => d === 1);

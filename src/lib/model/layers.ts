@@ -48,7 +48,7 @@ export function describeLayers(graph: LayerGraph): LayerInfo[] {
 
   const isDownsampling = (node: GraphNode): boolean => {
     const out = spatialSize(node);
-    const inputs = node.inputs.map((i) => (PASS_THROUGH.has(i.className) ? i.inputs[0] ?? i : i));
+    const inputs = node.inputs.map((i) => (PASS_THROUGH.has(i.className) ? (i.inputs[0] ?? i) : i));
     return out !== null && inputs.some((i) => (spatialSize(i) ?? 0) > out);
   };
 

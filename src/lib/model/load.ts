@@ -22,7 +22,7 @@ const DTYPE_BYTES: Record<string, number> = {float32: 4, int32: 4, bool: 1, uint
 
 function expectedBytes(entry: tf.io.WeightsManifestEntry): number {
   const count = entry.shape.reduce((a, b) => a * b, 1);
-  const perValue = entry.quantization ? DTYPE_BYTES[entry.quantization.dtype] ?? 1 : DTYPE_BYTES[entry.dtype] ?? 4;
+  const perValue = entry.quantization ? (DTYPE_BYTES[entry.quantization.dtype] ?? 1) : (DTYPE_BYTES[entry.dtype] ?? 4);
   return count * perValue;
 }
 
@@ -85,9 +85,7 @@ export async function loadModelFromParts(
     ...(parsed.format ? {format: parsed.format} : {})
   };
   try {
-    return parsed.format === "graph-model"
-      ? await tf.loadGraphModel(tf.io.fromMemory(artifacts))
-      : await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    return parsed.format === "graph-model" ? await tf.loadGraphModel(tf.io.fromMemory(artifacts)) : await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (error) {
     throw new Error(`could not build the model from ${source}: ${(error as Error).message}`);
   }

@@ -20,9 +20,7 @@ export function activateLogits(logits: tf.Tensor, mode: ScoreMode): tf.Tensor {
 
 /** Target class per row of `logits` [N, classes] → int32 [N]. */
 export function targetClasses(logits: tf.Tensor, target: ClassTarget): tf.Tensor1D {
-  return tf.tidy(() =>
-    target === "top" ? (tf.argMax(logits, 1) as tf.Tensor1D) : tf.fill([logits.shape[0]!], target, "int32")
-  );
+  return tf.tidy(() => (target === "top" ? (tf.argMax(logits, 1) as tf.Tensor1D) : tf.fill([logits.shape[0]!], target, "int32")));
 }
 
 /** Scores of the target class for each row of `logits` [N, classes] → [N]. Differentiable. */
