@@ -8,6 +8,7 @@
  * honoured or fails with a clear error.
  */
 import * as tf from "@tensorflow/tfjs";
+import {registerAveragePoolGradient} from "../src/lib/kernels/avg-pool-gradient.js";
 import {registerFastBatchNormGradient} from "../src/lib/kernels/batchnorm-gradient.js";
 import {registerWasmGradientKernels} from "../src/lib/kernels/wasm-gradients.js";
 import {adapterInfo, installNavigatorGpu, removeNavigatorGpu, requestNodeAdapter, type AdapterDescription} from "./webgpu-node.js";
@@ -121,6 +122,8 @@ export async function selectNodeBackend(requested?: string): Promise<BackendChoi
   // Same values as tfjs's batch-norm gradient without its full-size broadcast copies (about 40%
   // of a ResNet training step on wasm); every backend benefits, so it is registered for all.
   registerFastBatchNormGradient();
+  // tfjs's AvgPool gradient is wrong next to "same" padding on every backend; ours is exact.
+  registerAveragePoolGradient();
   const skipped: string[] = [];
   const notes: string[] = [];
   if (want === "auto" || want === "tensorflow") {

@@ -8,6 +8,7 @@
 /// <reference types="@webgpu/types" />
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-webgpu";
+import {registerAveragePoolGradient} from "../lib/kernels/avg-pool-gradient.js";
 import {registerWasmGradientKernels} from "../lib/kernels/wasm-gradients.js";
 
 export const BACKEND_CHOICES = ["auto", "webgpu", "webgl", "wasm", "cpu"] as const;
@@ -102,6 +103,8 @@ async function trySet(name: string): Promise<boolean> {
 /** Switches tfjs to the requested backend (or the automatic choice) and says what happened. */
 export async function useBackend(requested: BackendChoice, wasm: WasmBackendFiles): Promise<BackendStatus> {
   const started = performance.now();
+  // tfjs's AvgPool gradient is wrong next to "same" padding on every backend (WebGL included); ours is exact.
+  registerAveragePoolGradient();
   const adapter = await webGpuAdapter();
   const done = (name: string, reason: string): BackendStatus => ({requested, name, reason, adapter, initMs: performance.now() - started});
   const wasmReady = async () => {
