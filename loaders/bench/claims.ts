@@ -5,6 +5,7 @@
  * than the noise of this many images. null when a method a claim needs was not run.
  * Direction: EBPG and Increase ↑ better; Drop and time ↓ better.
  */
+import {perImageTerm} from "./per-image.js";
 import type {ClaimResult, ImageRow, MethodSummary} from "./types.js";
 
 /** Ada-SISE's quality counts as comparable when it is at most this many points worse on EBPG and Drop. */
@@ -15,19 +16,7 @@ type ClaimMetric = "ebpg" | "drop" | "increase" | "secondsPerImage";
 const HIGHER_IS_BETTER: Record<ClaimMetric, boolean> = {ebpg: true, drop: false, increase: true, secondsPerImage: false};
 const LABEL: Record<ClaimMetric, string> = {ebpg: "EBPG", drop: "Drop", increase: "Increase", secondsPerImage: "s/image"};
 
-/** The per-image term whose mean is the table's figure. */
-function perImage(metric: ClaimMetric, row: ImageRow): number | null {
-  switch (metric) {
-    case "ebpg":
-      return row.ebpg === null ? null : 100 * row.ebpg;
-    case "drop":
-      return row.probability > 0 ? (100 * Math.max(0, row.probability - row.keptProbability)) / row.probability : 0;
-    case "increase":
-      return row.keptProbability > row.probability ? 100 : 0;
-    case "secondsPerImage":
-      return row.ms / 1000;
-  }
-}
+const perImage = (metric: ClaimMetric, row: ImageRow): number | null => perImageTerm(metric, row);
 
 export interface PairedDifference {
   /** Mean over images of (first − second). */
