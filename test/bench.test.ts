@@ -20,7 +20,7 @@ import {evaluateClaims, pairedDifference} from "../loaders/bench/claims.js";
 import {toCsv} from "../loaders/bench/csv.js";
 import {energyInside, favoursOwnClass, summariseDiscrimination} from "../loaders/bench/discrimination.js";
 import {edgeDetector} from "../loaders/bench/edge-detector.js";
-import {classTruth} from "../loaders/bench/ground-truth.js";
+import {classTruth} from "../src/lib/metrics/masks.js";
 import {faithfulnessScores, probabilityScorer} from "../loaders/bench/image-metrics.js";
 import {benchModels} from "../loaders/bench/models.js";
 import {batchesToMeasure, idealMs, passPlan, speedRatio} from "../loaders/bench/pass-cost.js";

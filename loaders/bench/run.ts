@@ -21,7 +21,7 @@ import {measureBarePass} from "./bare-passes.js";
 import {evaluateClaims} from "./claims.js";
 import {favoursOwnClass, summariseDiscrimination} from "./discrimination.js";
 import {edgeDetector} from "./edge-detector.js";
-import {classTruth} from "./ground-truth.js";
+import {classTruth} from "../../src/lib/metrics/masks.js";
 import {faithfulnessScores, localisationScores, probabilityScorer, type ProbabilityScorer} from "./image-metrics.js";
 import {machineInfo} from "./machine.js";
 import type {BenchModelSpec} from "./models.js";

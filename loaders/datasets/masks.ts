@@ -1,4 +1,4 @@
-/** Binary mask helpers: tight boxes, areas and the run-length encoding used in annotations.json. */
+/** Binary mask helpers for the generators: tight boxes and areas (the RLE codec is src/lib/metrics/masks.ts). */
 
 /** Tight box [x0, y0, x1, y1) around the set pixels; null when the mask is empty. */
 export function boxOfMask(mask: Uint8Array, width: number, height: number): [number, number, number, number] | null {
@@ -25,38 +25,5 @@ export function maskArea(mask: Uint8Array): number {
   return n;
 }
 
-/**
- * Run lengths over the row-major mask, alternating 0-runs and 1-runs and always starting with a
- * 0-run (which may be 0 long). The runs sum to width*height.
- */
-export function encodeRle(mask: Uint8Array): number[] {
-  const runs: number[] = [];
-  let current = 0;
-  let run = 0;
-  for (let i = 0; i < mask.length; i++) {
-    const bit = mask[i] ? 1 : 0;
-    if (bit === current) {
-      run++;
-    } else {
-      runs.push(run);
-      current = bit;
-      run = 1;
-    }
-  }
-  runs.push(run);
-  return runs;
-}
-
-export function decodeRle(runs: readonly number[], length: number): Uint8Array {
-  const mask = new Uint8Array(length);
-  let offset = 0;
-  let bit = 0;
-  for (const run of runs) {
-    if (!Number.isInteger(run) || run < 0) throw new Error(`bad RLE run ${run}`);
-    if (bit) mask.fill(1, offset, offset + run);
-    offset += run;
-    bit ^= 1;
-  }
-  if (offset !== length) throw new Error(`RLE runs cover ${offset} pixels, expected ${length}`);
-  return mask;
-}
+// The annotation encoding lives with the engine's masks: pages and Node decode it the same way.
+export {decodeRle, encodeRle} from "../../src/lib/metrics/masks.js";

@@ -6,8 +6,8 @@
  */
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
-import {pack} from "../../src/components/pack.js";
-import type {GalleryDataset, GalleryImageMeta, GalleryMeta} from "../../src/components/site-data.js";
+import {pack} from "../../src/lib/format/pack.js";
+import type {GalleryDataset, GalleryImageMeta, GalleryMeta} from "../../src/lib/format/site-data.js";
 import {loadSplit, type InstanceAnnotation, type SplitAnnotations} from "../datasets/splits.js";
 import {dataDirectory, siteProfile} from "./paths.js";
 

@@ -8,7 +8,7 @@ import {availableParallelism} from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import {WorkerPool} from "../pool/pool.js";
 import {inParallelIf} from "../pool/tasks.js";
-import {pack} from "../../src/components/pack.js";
+import {pack} from "../../src/lib/format/pack.js";
 import {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {loadLayersModelFromParts, metaFromCard} from "../../src/lib/model/load.js";
 import {getMethod, METHODS} from "../../src/lib/methods/registry.js";
@@ -17,8 +17,8 @@ import {selectNodeBackend} from "../backend.js";
 import {loadGallery, type LoadedGalleryImage} from "./gallery.js";
 import {modelEntries, packModel, type SiteModelEntry} from "./models.js";
 import {siteProfile, type SiteProfile} from "./paths.js";
-import {unpack, partBuffer} from "../../src/components/pack.js";
-import type {PackedModelMeta, PrecomputedEntry, PrecomputedMeta, PrecomputedPrediction} from "../../src/components/site-data.js";
+import {unpack, partBuffer} from "../../src/lib/format/pack.js";
+import type {PackedModelMeta, PrecomputedEntry, PrecomputedMeta, PrecomputedPrediction} from "../../src/lib/format/site-data.js";
 
 export function methodOptions(profile: SiteProfile): Record<string, Record<string, unknown>> {
   return {
@@ -162,7 +162,6 @@ export async function precomputedFile(log: (line: string) => void = (line) => pr
       join(REPO_ROOT, "src", "lib"),
       join(REPO_ROOT, "loaders", "site"),
       join(REPO_ROOT, "loaders", "backend.ts"),
-      join(REPO_ROOT, "src", "components", "pack.ts"),
       ...listModelDirectories().map((name) => join(modelsDirectory(), name)),
       ...listSplits().map((name) => join(dataDirectory(), name, "test", "annotations.json"))
     ],

@@ -7,7 +7,7 @@ import {BACKEND_CHOICES, BACKEND_LABELS, type BackendChoice, type BackendStatus}
 import {bindUrl, parseChoice, urlValue} from "./controls.js";
 import type {Prediction} from "./images.js";
 import type {Explanation} from "../lib/explain/types.js";
-import type {SiteModelEntry} from "./site-data.js";
+import type {SiteModelEntry} from "../lib/format/site-data.js";
 
 export function backendInput(): HTMLElement & {value: BackendChoice} {
   return bindUrl(

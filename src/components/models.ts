@@ -6,8 +6,8 @@
  */
 import {ExplainableModel, type ModelMeta} from "../lib/model/adapter.js";
 import {loadLayersModelFromParts, metaFromCard} from "../lib/model/load.js";
-import {partBuffer, unpack} from "./pack.js";
-import type {PackedModelMeta, SiteModelEntry} from "./site-data.js";
+import {partBuffer, unpack} from "../lib/format/pack.js";
+import type {PackedModelMeta, SiteModelEntry} from "../lib/format/site-data.js";
 
 /** Anything with arrayBuffer(): a FileAttachment or a Blob. */
 export interface BytesSource {

@@ -3,7 +3,7 @@
  * chosen image's id. Also the rules that pair gallery images with models.
  */
 import {rgbaCanvas, rgbToRgba} from "./draw.js";
-import type {Gallery, GalleryImage, SiteModelEntry} from "./site-data.js";
+import type {Gallery, GalleryImage, SiteModelEntry} from "../lib/format/site-data.js";
 
 export function imagePicker(options: {images: readonly GalleryImage[]; value?: string; label?: string; size?: number}): HTMLElement & {value: string} {
   const {images, size = 48} = options;

@@ -7,7 +7,7 @@
 import {imageFromBlob, dropZone, type NamedImage} from "./images.js";
 import {imagePicker} from "./picker.js";
 import {errorBox} from "./run.js";
-import type {GalleryImage} from "./site-data.js";
+import type {GalleryImage} from "../lib/format/site-data.js";
 
 export interface ImageSourceValue {
   kind: "gallery" | "upload";

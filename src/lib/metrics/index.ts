@@ -1,4 +1,4 @@
-export {type Box, boxesToMask, scaleBoxes, unionMasks, maskArea} from "./masks.js";
+export {type Box, type TruthInstance, boxesToMask, scaleBoxes, unionMasks, maskArea, encodeRle, decodeRle, classTruth} from "./masks.js";
 export {rankPixelsDescending, topCountMask, topFractionMask, fractionCount} from "./ranking.js";
 export {type PointingResult, ebpg, bboxScore, maskIou, topFractionIou, pointingGame} from "./localization.js";
 export {channelsOf, applyMask, keepTopFraction} from "./apply-mask.js";

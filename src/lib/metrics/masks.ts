@@ -47,3 +47,74 @@ export function maskArea(mask: ArrayLike<number>): number {
   for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
   return n;
 }
+
+/**
+ * Run lengths over a row-major mask (annotations.json's "rle-row-major-zeros-first"):
+ * alternating 0-runs and 1-runs, always starting with a 0-run (which may be 0 long). The runs sum
+ * to the mask's length.
+ */
+export function encodeRle(mask: ArrayLike<number>): number[] {
+  const runs: number[] = [];
+  let current = 0;
+  let run = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const bit = mask[i] ? 1 : 0;
+    if (bit === current) {
+      run++;
+    } else {
+      runs.push(run);
+      current = bit;
+      run = 1;
+    }
+  }
+  runs.push(run);
+  return runs;
+}
+
+/** The mask of {@link encodeRle}'s runs; runs that are not counts or do not cover `length` pixels are an error. */
+export function decodeRle(runs: readonly number[], length: number): Uint8Array {
+  const mask = new Uint8Array(length);
+  let offset = 0;
+  let bit = 0;
+  for (const run of runs) {
+    if (!Number.isInteger(run) || run < 0) throw new Error(`bad RLE run ${run}`);
+    if (offset + run > length) throw new Error(`RLE runs cover more than the ${length} pixels of the mask`);
+    if (bit) mask.fill(1, offset, offset + run);
+    offset += run;
+    bit ^= 1;
+  }
+  if (offset !== length) throw new Error(`RLE runs cover ${offset} pixels, expected ${length}`);
+  return mask;
+}
+
+/** One annotated object as ground truth needs it: its class, box and visible pixels (a mask or its runs). */
+export interface TruthInstance {
+  classIndex: number;
+  box: Box;
+  mask?: ArrayLike<number>;
+  rle?: readonly number[];
+}
+
+/**
+ * Ground truth G of one class in one image (algorithms.md, Metrics): the union of the class's
+ * boxes (the paper's protocol) or of its visible-pixel masks. null when the class is absent (a
+ * defect-free `normal` image) or covers no pixel, so localisation is left out for that image.
+ */
+export function classTruth(instances: readonly TruthInstance[], classIndex: number, width: number, height: number, truth: "box" | "mask"): Uint8Array | null {
+  const own = instances.filter((i) => i.classIndex === classIndex);
+  if (own.length === 0) return null;
+  const pixels = (i: TruthInstance): ArrayLike<number> => {
+    if (i.mask) return i.mask;
+    if (i.rle) return decodeRle(i.rle, width * height);
+    throw new Error(`an instance of class ${classIndex} has neither a mask nor RLE runs`);
+  };
+  const mask =
+    truth === "box"
+      ? boxesToMask(
+          own.map((i) => i.box),
+          width,
+          height
+        )
+      : unionMasks(own.map(pixels));
+  return mask.some((v) => v !== 0) ? mask : null;
+}

@@ -1,10 +1,13 @@
 /**
  * The site's data files as the pages see them: the model index, the gallery and the
- * precomputed maps, unpacked from their packed form (pack.ts) into typed views. Pure: shared
- * by the pages and the Node loaders that write these files (loaders/site/).
+ * precomputed maps, unpacked from their packed form (pack.ts) into typed views. Pure (no DOM, no
+ * Node): shared by the pages and the Node loaders that write these files (loaders/site/).
  */
 import {unpack} from "./pack.js";
-import type {SaliencyMap} from "../lib/maps/types.js";
+import type {SaliencyMap} from "../maps/types.js";
+import {decodeRle, unionMasks} from "../metrics/masks.js";
+
+export {decodeRle};
 
 export interface SiteModelEntry {
   name: string;
@@ -111,27 +114,11 @@ export interface Precomputed extends PrecomputedMeta {
   find(query: {image: string; model: string; method: string; classIndex?: number}): PrecomputedEntry | undefined;
 }
 
-export function decodeRle(runs: readonly number[], length: number): Uint8Array {
-  const mask = new Uint8Array(length);
-  let offset = 0;
-  let bit = 0;
-  for (const run of runs) {
-    if (bit) mask.fill(1, offset, Math.min(length, offset + run));
-    offset += run;
-    bit ^= 1;
-  }
-  return mask;
-}
-
-/** Union of the instance masks of one class (all classes when `classIndex` is undefined). */
+/** Union of the instance masks of one class (all classes when `classIndex` is undefined); empty when none. */
 export function groundTruthMask(image: GalleryImageMeta, classIndex?: number): Uint8Array {
-  const mask = new Uint8Array(image.width * image.height);
-  for (const instance of image.instances) {
-    if (classIndex !== undefined && instance.classIndex !== classIndex) continue;
-    const m = decodeRle(instance.rle, mask.length);
-    for (let i = 0; i < m.length; i++) if (m[i]) mask[i] = 1;
-  }
-  return mask;
+  const length = image.width * image.height;
+  const own = image.instances.filter((instance) => classIndex === undefined || instance.classIndex === classIndex);
+  return own.length === 0 ? new Uint8Array(length) : unionMasks(own.map((instance) => decodeRle(instance.rle, length)));
 }
 
 export function readGallery(buffer: ArrayBuffer): Gallery {
