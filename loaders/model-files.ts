@@ -8,6 +8,7 @@ import {dirname, join, resolve} from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import {ExplainableModel, type ModelMeta} from "../src/lib/model/adapter.js";
 import {loadLayersModelFromParts, loadModelFromParts, metaFromCard} from "../src/lib/model/load.js";
+import {modelDirectory, readModelCard} from "./models/catalogue.js";
 
 export function resolveModelJson(path: string): string {
   if (!existsSync(path)) throw new Error(`model path ${path} does not exist`);
@@ -30,17 +31,10 @@ export async function loadModelFile(path: string): Promise<tf.LayersModel | tf.G
   );
 }
 
-/** Reads card.json beside model.json when present. */
-export function readCard(path: string): Partial<ModelMeta> & {card?: unknown} {
-  const cardFile = join(dirname(resolveModelJson(path)), "card.json");
-  if (!existsSync(cardFile)) return {};
-  let card: unknown;
-  try {
-    card = JSON.parse(readFileSync(cardFile, "utf8"));
-  } catch (error) {
-    throw new Error(`malformed model card ${cardFile}: ${(error as Error).message}`);
-  }
-  return {...metaFromCard(card, cardFile), card};
+/** The model meta (name, class names, preprocessing) that card.json beside model.json gives, and the card itself. */
+export function readModelMeta(path: string): Partial<ModelMeta> & {card?: Record<string, unknown>} {
+  const card = readModelCard(resolveModelJson(path));
+  return card === null ? {} : {...metaFromCard(card, join(modelDirectory(resolveModelJson(path)), "card.json")), card};
 }
 
 /** nsfwjs ships its weights as JS modules (model JSON object + base64 shard strings). */
@@ -83,7 +77,7 @@ export async function openModel(spec: string): Promise<ExplainableModel> {
     if (!(name in NSFWJS_MODELS)) throw new Error(`unknown nsfwjs model "${name}": choose one of ${Object.keys(NSFWJS_MODELS).join(", ")}`);
     return new ExplainableModel(await loadNsfwjsModel(name), {name: `nsfwjs ${name}`, classNames: NSFWJS_CLASSES});
   }
-  const {card: _card, ...meta} = readCard(spec);
+  const {card: _card, ...meta} = readModelMeta(spec);
   const model = await loadModelFile(spec);
   return new ExplainableModel(model, {name: meta.name ?? spec, ...meta});
 }

@@ -12,7 +12,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
 import {detectFaces, faceApiModule} from "../loaders/faces/detect.js";
 import {readPhoto, readPhotoSources} from "../loaders/faces/photos.js";
-import {loadModelFile, readCard} from "../loaders/model-files.js";
+import {loadModelFile, readModelMeta} from "../loaders/model-files.js";
 import {buildFaceExpressionModel, FACE_EXPRESSION_CLASSES, faceApiRoot, loadPackageWeightMap} from "../scripts/port-face-expression.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {cropPixels, squareCrop, type FaceCrop} from "../src/lib/model/face-crop.js";
@@ -106,7 +106,7 @@ describe("face-expression port", () => {
   });
 
   it("has the package's classes and the four dense-block ends as SISE's block ends", () => {
-    const meta = readCard(MODEL_DIR);
+    const meta = readModelMeta(MODEL_DIR);
     expect(meta.classNames).toEqual(FACE_EXPRESSION_CLASSES);
     const explainable = new ExplainableModel(port, meta);
     expect(explainable.layers.filter((l) => l.blockEnd).map((l) => [l.name, ...l.outputShape])).toEqual([
@@ -119,7 +119,7 @@ describe("face-expression port", () => {
 
   it("gives the package's logits and probabilities (1e-4) on at least 20 real face crops", async () => {
     expect(samples.length).toBeGreaterThanOrEqual(20);
-    const meta = readCard(MODEL_DIR);
+    const meta = readModelMeta(MODEL_DIR);
     const api = faceApiModule();
     const net = api.nets.faceExpressionNet;
     if (!net.isLoaded) await net.loadFromDisk(join(faceApiRoot(), "model"));

@@ -7,7 +7,7 @@ import {existsSync, readdirSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
-import {isPretrainedCard} from "../loaders/bench/models.js";
+import {isPretrained, listModels} from "../loaders/models/catalogue.js";
 import {getDataset, isDatasetName} from "../loaders/datasets/index.js";
 import {loadSplit, testSplitDirectory} from "../loaders/datasets/splits.js";
 import {CARD_JSON, readCard} from "../loaders/models/card.js";
@@ -18,11 +18,9 @@ import {evaluate} from "../loaders/train/evaluate.js";
 const MODELS_DIR = join(import.meta.dirname, "..", "data", "models");
 // Pretrained ports (card `pretrained: true`) are checked against their source package instead
 // (test/face-expression.test.ts); every model trained here must reach its card's accuracy.
-const modelDirs = existsSync(MODELS_DIR)
-  ? readdirSync(MODELS_DIR)
-      .filter((name) => statSync(join(MODELS_DIR, name)).isDirectory() && !isPretrainedCard(join(MODELS_DIR, name)))
-      .sort()
-  : [];
+const modelDirs = listModels(MODELS_DIR)
+  .filter((entry) => !isPretrained(entry.card))
+  .map((entry) => entry.name);
 
 beforeAll(async () => {
   await selectNodeBackend("wasm");

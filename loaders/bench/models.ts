@@ -2,9 +2,10 @@
  * Which models the bench runs and on which test split: every `model.json` directory under the
  * models folder, each paired with the test split of the data set named in its card.json.
  */
-import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
+import {existsSync} from "node:fs";
 import {basename, isAbsolute, join, resolve} from "node:path";
 import {isDatasetName} from "../datasets/index.js";
+import {cardDataset, isPretrained, listModels, readModelCard} from "../models/catalogue.js";
 
 export interface BenchModelSpec {
   name: string;
@@ -15,34 +16,12 @@ export interface BenchModelSpec {
   splitDirectory: string;
 }
 
-function readCardDataset(directory: string): string {
-  const file = join(directory, "card.json");
-  if (!existsSync(file)) return "";
-  const card = JSON.parse(readFileSync(file, "utf8")) as {dataset?: unknown};
-  return typeof card.dataset === "string" ? card.dataset : "";
-}
-
 /** A split given as a data set name (data/<name>/test) or a directory. */
 export function resolveSplitDirectory(split: string, root: string): string {
   if (isDatasetName(split)) return join(root, "data", split, "test");
   const directory = isAbsolute(split) ? split : resolve(root, split);
   if (!existsSync(join(directory, "annotations.json"))) throw new Error(`split "${split}" is neither a data set name nor a directory with annotations.json`);
   return directory;
-}
-
-/** Model directories under `modelsDir`, sorted by name (only those holding a model.json). */
-export function listModelDirectories(modelsDir: string): string[] {
-  if (!existsSync(modelsDir)) return [];
-  return readdirSync(modelsDir)
-    .map((name) => join(modelsDir, name))
-    .filter((dir) => statSync(dir).isDirectory() && existsSync(join(dir, "model.json")))
-    .sort();
-}
-
-/** A pretrained model ported from a package (card `pretrained: true`): no committed split of ours to test it on. */
-export function isPretrainedCard(directory: string): boolean {
-  const file = join(directory, "card.json");
-  return existsSync(file) && (JSON.parse(readFileSync(file, "utf8")) as {pretrained?: unknown}).pretrained === true;
 }
 
 /**
@@ -54,18 +33,20 @@ export function benchModels(options: {modelsDir: string; names: string[] | null;
   const modelsDir = resolve(root, options.modelsDir);
   const directories =
     options.names === null
-      ? listModelDirectories(modelsDir).filter((dir) => !isPretrainedCard(dir))
+      ? listModels(modelsDir)
+          .filter((entry) => !isPretrained(entry.card))
+          .map((entry) => entry.directory)
       : options.names.map((name) => {
           const candidates = [join(modelsDir, name), resolve(root, name)];
           const found = candidates.find((dir) => existsSync(join(dir, "model.json")));
           if (!found) {
-            const known = listModelDirectories(modelsDir).map((d) => basename(d));
+            const known = listModels(modelsDir).map((entry) => entry.name);
             throw new Error(`unknown model "${name}": no model.json in ${candidates.join(" or ")} (models here: ${known.join(", ") || "none"})`);
           }
           return found;
         });
   return directories.map((directory) => {
-    const dataset = readCardDataset(directory);
+    const dataset = cardDataset(readModelCard(directory));
     let splitDirectory: string;
     if (options.split !== null) splitDirectory = resolveSplitDirectory(options.split, root);
     else if (isDatasetName(dataset)) splitDirectory = join(root, "data", dataset, "test");

@@ -1,6 +1,5 @@
 /** The model card written next to each committed model (`card.json`) and its reader. */
 import * as tf from "@tensorflow/tfjs";
-import {readFile} from "node:fs/promises";
 import {join} from "node:path";
 import {writeFileAtomic} from "./save.js";
 
@@ -120,6 +119,10 @@ export async function writeCard(dir: string, card: ModelCard): Promise<void> {
   await writeFileAtomic(join(dir, CARD_JSON), JSON.stringify(card, null, 2) + "\n");
 }
 
+/** The card of a model trained here (loaders/train writes it); its absence is an error. */
 export async function readCard(dir: string): Promise<ModelCard> {
-  return JSON.parse(await readFile(join(dir, CARD_JSON), "utf8")) as ModelCard;
+  const {readModelCard} = await import("./catalogue.js");
+  const card = readModelCard(dir);
+  if (card === null) throw new Error(`${dir} has no ${CARD_JSON}`);
+  return card as unknown as ModelCard;
 }

@@ -4,11 +4,12 @@
  * src/components/pack.ts) in a numbered slot: the pages attach a fixed list of slots
  * (src/components/site-files.js), because file attachments must be named in the page source.
  */
-import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
+import {existsSync, readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
-import {pack} from "../../src/components/pack.js";
-import type {PackedModelMeta, SiteModelEntry} from "../../src/components/site-data.js";
+import {pack} from "../../src/lib/format/pack.js";
+import type {PackedModelMeta, SiteModelEntry} from "../../src/lib/format/site-data.js";
 import {dataDirectory} from "./paths.js";
+import {listModels, readModelCard} from "../models/catalogue.js";
 
 /** Slots the pages attach; models beyond this are left out (with a warning). */
 export const MODEL_SLOTS = 8;
@@ -21,11 +22,7 @@ export function modelsDirectory(): string {
 
 /** Model directory names, sorted; only directories with a model.json. */
 export function listModelDirectories(): string[] {
-  const dir = modelsDirectory();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => !name.startsWith(".") && statSync(join(dir, name)).isDirectory() && existsSync(join(dir, name, "model.json")))
-    .sort();
+  return listModels(modelsDirectory()).map((entry) => entry.name);
 }
 
 function readJson(path: string): unknown {
@@ -34,11 +31,6 @@ function readJson(path: string): unknown {
   } catch (error) {
     throw new Error(`cannot read ${path}: ${(error as Error).message}`);
   }
-}
-
-function readCard(name: string): Record<string, unknown> | null {
-  const path = join(modelsDirectory(), name, "card.json");
-  return existsSync(path) ? (readJson(path) as Record<string, unknown>) : null;
 }
 
 /** Input shape from the topology's input layer (best effort). */
@@ -61,7 +53,7 @@ export function packModel(name: string): Uint8Array {
   const dir = join(modelsDirectory(), name);
   const modelJson = readJson(join(dir, "model.json")) as {weightsManifest?: {paths: string[]}[]};
   const paths = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths);
-  const meta: PackedModelMeta = {name, modelJson, card: readCard(name)};
+  const meta: PackedModelMeta = {name, modelJson, card: readModelCard(join(modelsDirectory(), name))};
   return pack(
     meta,
     paths.map((path) => {
@@ -79,7 +71,7 @@ export function modelEntries(): SiteModelEntry[] {
   }
   return names.slice(0, MODEL_SLOTS).map((name, slot) => {
     const dir = join(modelsDirectory(), name);
-    const card = readCard(name);
+    const card = readModelCard(join(modelsDirectory(), name));
     const modelJson = readJson(join(dir, "model.json")) as {weightsManifest?: {paths: string[]}[]};
     const weightBytes = (modelJson.weightsManifest ?? [])
       .flatMap((g) => g.paths)
