@@ -60,6 +60,8 @@ export interface ModelCard {
     seed: number;
     trainSeed: number;
     augment: boolean;
+    /** The trained model this run started from (--init), when it did not start from seeded random weights. */
+    initialisedFrom?: string;
     backend: string;
     wallTimeSeconds: number;
     secondsPerStep: number;

@@ -20,12 +20,14 @@ export interface TrainArgs {
   note: string | null;
   /** Worker threads sharing each step (data parallel, gradients averaged); 1 = this thread only. */
   workers: number;
+  /** A trained model directory whose weights start this run (same layer names and weight shapes; any input size). */
+  init: string | null;
 }
 
 export const USAGE =
   "usage: tsx loaders/train/main.ts --model vgg|resnet --dataset shapes|defects|scenes [--steps N] [--batch 32] [--lr 1e-3] " +
   "[--seed S] [--backend auto|wasm|cpu|tensorflow] [--out data/models/<model>-<dataset>] [--resume] [--augment] " +
-  "[--checkpoint-every 100] [--validation 512] [--workers 1] [--note text]";
+  "[--checkpoint-every 100] [--validation 512] [--workers 1] [--init data/models/<trained>] [--note text]";
 
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   const values = new Map<string, string>();
@@ -39,7 +41,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     else if (i + 1 < argv.length) values.set(key, argv[++i]!);
     else throw new Error(`--${key} needs a value\n${USAGE}`);
   }
-  const known = new Set(["model", "dataset", "steps", "batch", "lr", "seed", "backend", "out", "checkpoint-every", "validation", "note", "workers"]);
+  const known = new Set(["model", "dataset", "steps", "batch", "lr", "seed", "backend", "out", "checkpoint-every", "validation", "note", "workers", "init"]);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}\n${USAGE}`);
   const model = values.get("model") ?? "";
   const dataset = values.get("dataset") ?? "";
@@ -66,6 +68,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     checkpointEvery: Math.max(1, int("checkpoint-every", 100)),
     validationSamples: int("validation", 512),
     note: values.get("note") ?? null,
-    workers: Math.max(1, int("workers", 1))
+    workers: Math.max(1, int("workers", 1)),
+    init: values.get("init") ?? null
   };
 }

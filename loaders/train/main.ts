@@ -19,6 +19,8 @@ import {ProgressBar} from "./progress.js";
 import {recalibrateBatchNorm} from "./recalibrate.js";
 import {SCHEDULE_DESCRIPTION} from "./schedule.js";
 import {Trainer, type NamedTensor} from "./trainer.js";
+import {copyWeightsByName} from "./init-weights.js";
+import {loadLayersModelFromDir} from "../models/load.js";
 
 /** Images used to recompute batch-norm statistics at checkpoints and at the end. */
 const CALIBRATION_SAMPLES = 512;
@@ -38,7 +40,16 @@ async function main(): Promise<void> {
   // Offset by the run seed so different seeds see different data; never the test/validation seeds.
   const trainSeed = TRAIN_SEED + args.seed * 7919;
   if (trainSeed === TEST_SEED || trainSeed === VALIDATION_SEED) throw new Error("training seed collides with a held-out seed");
-  const settings = {model: args.model, dataset: args.dataset, steps: args.steps, batch: args.batch, lr: args.lr, seed: args.seed, augment: args.augment};
+  const settings = {
+    model: args.model,
+    dataset: args.dataset,
+    steps: args.steps,
+    batch: args.batch,
+    lr: args.lr,
+    seed: args.seed,
+    augment: args.augment,
+    ...(args.init !== null ? {init: args.init} : {})
+  };
   const bar = new ProgressBar();
   bar.log(`training ${args.model} on ${args.dataset} with ${backend} (${provider}): ${JSON.stringify(settings)}`);
 
@@ -58,6 +69,11 @@ async function main(): Promise<void> {
     bar.log(`resumed from step ${state.step}`);
   } else {
     model = buildModel(args.model, dataset.classes.length, args.seed, dataset.width);
+    if (args.init !== null) {
+      const source = await loadLayersModelFromDir(args.init);
+      bar.log(`starting from ${args.init}: ${copyWeightsByName(model, source, args.init)} weight tensors copied`);
+      source.dispose();
+    }
   }
   const trainer = new Trainer(model, dataset, {batch: args.batch, learningRate: args.lr, totalSteps: args.steps, trainSeed, augment: args.augment});
   if (restore) await trainer.restore(restore.step, restore.weights);
@@ -187,6 +203,7 @@ async function main(): Promise<void> {
       seed: args.seed,
       trainSeed,
       augment: args.augment,
+      ...(args.init !== null ? {initialisedFrom: args.init} : {}),
       backend,
       wallTimeSeconds: Math.round(wallTimeSeconds),
       secondsPerStep: wallTimeSeconds / Math.max(1, args.steps),
