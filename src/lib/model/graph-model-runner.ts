@@ -10,6 +10,14 @@ interface ConverterNode {
   name: string;
   op: string;
   inputs: ConverterNode[];
+  attrParams?: Record<string, {value?: unknown} | undefined>;
+}
+
+/** [height, width] strides of an NHWC op with a 4-entry `strides` attribute (convolutions, pooling). */
+function opStrides(op: ConverterNode): [number, number] | undefined {
+  const strides = op.attrParams?.strides?.value;
+  if (!Array.isArray(strides) || strides.length !== 4 || !strides.every((s) => typeof s === "number")) return undefined;
+  return [strides[1] as number, strides[2] as number];
 }
 
 interface ConverterGraph {
@@ -55,6 +63,8 @@ export function graphModelRunner(model: tf.GraphModel): ModelRunner {
       shape: op === inputOp ? [null, ...inputShape.slice(1)] : shapes.get(op.name)!,
       index: nodes.length
     };
+    const strides = opStrides(op);
+    if (strides) node.strides = strides;
     byName.set(op.name, node);
     nodes.push(node);
   }

@@ -20,6 +20,8 @@ export interface GraphNode {
   shape: (number | null)[];
   /** Position in topological order. */
   index: number;
+  /** Spatial strides [height, width] of a GraphModel op that has them (layers keep theirs in their config). */
+  strides?: readonly [number, number];
 }
 
 export interface LayerGraph {
