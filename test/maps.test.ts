@@ -196,26 +196,36 @@ describe("otsu", () => {
 });
 
 describe("softGate (authors' code)", () => {
-  it("quantised Otsu level on round(V·256), class 0 = q ≤ ℓ", () => {
-    // q = 51 and 154: every ℓ in 51..153 ties, the first wins.
-    expect(quantizedOtsuThreshold([0.2, 0.2, 0.6])).toBe(51 / 256);
+  it("quantised Otsu level on round(V·256): the first level j of the upper class {q ≥ j}", () => {
+    // q = 51 and 154: every split j in 52..154 ties, the first wins.
+    expect(quantizedOtsuThreshold([0.2, 0.2, 0.6])).toBe(52 / 256);
+    // q = 10, 10, 20, 200, 210: ω0·ω1·(μ0 − μ1)² over j, by hand:
+    // j = 11..20 → {10,10} | {20,200,210}: 0.4·0.6·(10 − 143.33)² = 4266.7
+    // j = 21..200 → {10,10,20} | {200,210}: 0.6·0.4·(13.33 − 205)² = 8816.7 (the maximum)
+    // j = 201..210 → {10,10,20,200} | {210}: 0.8·0.2·(60 − 210)² = 3600
+    expect(quantizedOtsuThreshold([10, 10, 20, 200, 210].map((q) => q / 256))).toBe(21 / 256);
+    // Rounding: 0.5/256 rounds up to level 1, which is then the upper class's first level.
+    expect(quantizedOtsuThreshold([0, 0.5 / 256])).toBe(1 / 256);
     expect(quantizedOtsuThreshold([0.3, 0.3])).toBe(0);
   });
 
   it("keeps t when at least 10% of pixels reach 1.5·t", () => {
     const values = [...Array(8).fill(0.2), 0.6, 0.6];
     const {gate, threshold, otsuThreshold: t} = softGate(createMap(10, 1, values));
-    expect(t).toBe(51 / 256);
-    expect(threshold).toBe(51 / 256);
-    expect(gate.data[0]).toBeCloseTo(sigmoid(100 * (0.2 - 51 / 256)), 6);
-    expect(gate.data[9]).toBeCloseTo(sigmoid(100 * (0.6 - 51 / 256)), 6);
+    // t = 52/256; 1.5·t = 78/256 ≈ 0.305, reached by 2 of 10 pixels (20% ≥ 10%): t stays.
+    expect(t).toBe(52 / 256);
+    expect(threshold).toBe(52 / 256);
+    expect(gate.data[0]).toBeCloseTo(sigmoid(100 * (0.2 - 52 / 256)), 6);
+    expect(gate.data[0]).toBeCloseTo(0.4225, 4); // sigmoid(−0.3125) = 1 / (1 + e^0.3125)
+    expect(gate.data[9]).toBeCloseTo(sigmoid(100 * (0.6 - 52 / 256)), 6);
   });
 
   it("raises to 1.5·t when fewer than 10% of pixels reach it", () => {
     const values = [...Array(19).fill(0.2), 0.6];
     const {gate, threshold} = softGate(createMap(20, 1, values));
-    expect(threshold).toBeCloseTo((1.5 * 51) / 256, 12);
-    expect(gate.data[0]).toBeCloseTo(sigmoid(100 * (0.2 - (1.5 * 51) / 256)), 6);
+    // t = 52/256; 1 of 20 pixels (5%) reaches 1.5·t = 78/256, so t' = 78/256.
+    expect(threshold).toBe(78 / 256);
+    expect(gate.data[0]).toBeCloseTo(sigmoid(100 * (0.2 - 78 / 256)), 6);
     expect(gate.data[0]).toBeLessThan(1e-3);
     expect(gate.data[19]).toBeGreaterThan(0.999);
   });
@@ -256,16 +266,21 @@ describe("fuseLayerMaps", () => {
   it("soft gate by hand", () => {
     const result = fuseLayerMaps([V1, V2, V3], {gate: "soft"});
     expect(result.gateMode).toBe("soft");
-    // V2: levels 0 and 256 → ℓ = 0, t = 0; every pixel is ≥ 1.5·0, so t' = 0.
-    // Gate = sigmoid(100·V2) = [0.5, 1, 0.5, 1] (sigmoid(100) is 1 in float32).
-    expect(result.steps[0]!.threshold).toBe(0);
-    approx(result.steps[0]!.gate.data, [0.5, 1, 0.5, 1]);
-    approx(result.steps[0]!.fused.data, [0.1, 1.4, 0.3, 1.8]);
-    // V3 likewise: gate [1, 1, 0.5, 0.5]; E = (E + V3)·gate.
-    approx(result.steps[1]!.fused.data, [1.1, 2.4, 0.15, 0.9]);
+    // V2: levels 0 and 256 → the first split is j = 1, t = 1/256; half the pixels are ≥ 1.5·t,
+    // so t' = t. Gate = sigmoid(100·(V2 − 1/256)) = [g, 1, g, 1], g = sigmoid(−0.390625) ≈ 0.40357
+    // (sigmoid(99.6) is 1 in float32).
+    const g = sigmoid(-100 / 256);
+    expect(g).toBeCloseTo(0.40357, 5);
+    expect(result.steps[0]!.threshold).toBe(1 / 256);
+    approx(result.steps[0]!.gate.data, [g, 1, g, 1]);
+    approx(result.steps[0]!.fused.data, [0.2 * g, 1.4, 0.6 * g, 1.8]);
+    // V3 likewise: gate [1, 1, g, g]; E = (E + V3)·gate.
+    const fused = [0.2 * g + 1, 2.4, 0.6 * g * g, 1.8 * g];
+    approx(result.steps[1]!.fused.data, fused);
+    const lo = Math.min(...fused);
     approx(
       result.map.data,
-      [1.1, 2.4, 0.15, 0.9].map((v) => (v - 0.15) / (2.25 + 1e-6))
+      fused.map((v) => (v - lo) / (Math.max(...fused) - lo + 1e-6))
     );
   });
 });

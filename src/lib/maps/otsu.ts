@@ -113,9 +113,10 @@ export function otsuGate(map: SaliencyMap): GateResult {
 
 /**
  * Otsu level of the authors' code: values quantised to `q = round(V·256)` (clamped to
- * 0..256, Math.round: halves round up), one histogram bin per integer level, candidate
- * levels ℓ = 0..256 with class 0 = {q ≤ ℓ}; first maximum; returned as `ℓ / 256`.
- * A constant input gives ℓ = 0.
+ * 0..256, Math.round: halves round up), one histogram bin per integer level, candidate splits
+ * j = 0..256 with class 0 = {q < j} and class 1 = {q ≥ j}; first maximum; returned as `j / 256`,
+ * the first level of the upper class (as the authors' code returns it; one level below it moves
+ * every soft-gate step by 1/256). A constant input has no split of positive score: j = 0.
  */
 export function quantizedOtsuThreshold(values: ArrayLike<number>, levels = 256): number {
   assertFinite(values, "otsu input");
@@ -126,9 +127,8 @@ export function quantizedOtsuThreshold(values: ArrayLike<number>, levels = 256):
   }
   const levelValues = new Float64Array(levels + 1);
   for (let q = 0; q <= levels; q++) levelValues[q] = q;
-  // Split k puts levels < k in class 0, i.e. q ≤ k − 1 = ℓ.
-  const {index} = bestSplit(counts, levelValues, 1, levels + 1);
-  return (index - 1) / levels;
+  const {index} = bestSplit(counts, levelValues, 0, levels);
+  return index / levels;
 }
 
 export interface SoftGateOptions {
