@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../lib/model/adapter.js";
 import type {RgbImage} from "../lib/explain/types.js";
+import {imageToPixels} from "../lib/explain/pixels.js";
 
 export interface NamedImage extends RgbImage {
   rgb: Uint8Array;
@@ -48,13 +49,8 @@ export interface Prediction {
 
 /** The model's top-k classes for an image (softmax of the logits), read asynchronously. */
 export async function topPredictions(model: ExplainableModel, image: RgbImage, k = 5): Promise<Prediction[]> {
-  const pixels = tf.tidy(() => {
-    const raw = tf.tensor4d(Float32Array.from(image.rgb), [1, image.height, image.width, 3]);
-    return image.height === model.inputHeight && image.width === model.inputWidth
-      ? raw
-      : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
-  });
-  const logits = model.logits(pixels as tf.Tensor4D);
+  const pixels = imageToPixels(model, image);
+  const logits = model.logits(pixels);
   const probabilities = tf.softmax(logits);
   try {
     const [l, p] = await Promise.all([logits.data(), probabilities.data()]);
