@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
-import {integratedGradCam, pathFractions, type IntegratedGradCamOptions} from "../src/lib/methods/igcam.js";
+import {integratedGradCam, type IntegratedGradCamOptions} from "../src/lib/methods/igcam.js";
+import {pathFractions} from "../src/lib/explain/baselines.js";
 import {getMethod} from "../src/lib/methods/registry.js";
 import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
 import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
@@ -110,9 +111,8 @@ describe("Integrated Grad-CAM reduces to Grad-CAM where the formula says so", ()
   });
 
   it("path fractions: j/m for j = 1..m (paper), j = 0..m−1 (code)", () => {
-    expect([...pathFractions(4, "paper")]).toEqual([0.25, 0.5, 0.75, 1]);
-    expect([...pathFractions(4, "code")]).toEqual([0, 0.25, 0.5, 0.75]);
-    expect([...pathFractions(2, "integrated-weights")]).toEqual([0.5, 1]);
+    expect([...pathFractions(4)]).toEqual([0.25, 0.5, 0.75, 1]); // paper, integrated weights, IG
+    expect([...pathFractions(4, true)]).toEqual([0, 0.25, 0.5, 0.75]); // the authors' code
   });
 });
 

@@ -30,7 +30,10 @@ export const GOLDEN_RUNS: {method: string; options: Record<string, unknown>}[] =
   {method: "rise", options: {masks: 96, seed: 7, batchSize: 40}},
   {method: "sise", options: {batchSize: 48}},
   {method: "sise", options: {mu: 0.5, maxMasks: 12}},
-  {method: "adasise", options: {}}
+  {method: "adasise", options: {}},
+  {method: "fullgrad", options: {}},
+  {method: "extremal", options: {iterations: 20}},
+  {method: "extremal", options: {iterations: 12, variant: "delete", area: 0.2}}
 ];
 
 export interface GoldenEntry {

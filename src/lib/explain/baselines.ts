@@ -1,9 +1,11 @@
 /**
- * Path baselines in pixel space (a black baseline is pixel value 0, not tensor value 0):
- * black, blurred (Gaussian, σ = 5% of the image side by default) and uniform noise (seeded).
+ * The path phase of Integrated Gradients and Integrated Grad-CAM: baselines in pixel space (a black
+ * baseline is pixel value 0, not tensor value 0: black, blurred (Gaussian, σ = 5% of the image
+ * side by default) and uniform noise (seeded)), the path fractions and the points on the path.
  */
 import * as tf from "@tensorflow/tfjs";
 import {seededRandom} from "../random.js";
+import {assertModelFinite} from "./finite.js";
 import {choice} from "./params.js";
 
 export const BASELINES = ["black", "blur", "noise"] as const;
@@ -12,6 +14,35 @@ export type BaselineName = (typeof BASELINES)[number];
 export const baselineParam = choice(BASELINES, "black", "path baseline x' in pixel space", {
   labels: {black: "black", blur: "blurred image", noise: "uniform noise"}
 });
+
+/** Path fractions j/m: j = 1..m (a right Riemann sum), or j = 0..m−1 when `fromZero`. */
+export function pathFractions(steps: number, fromZero = false): Float32Array {
+  const first = fromZero ? 0 : 1;
+  return Float32Array.from({length: steps}, (_, i) => (first + i) / steps);
+}
+
+/** Σ_{i≤j} of per-step maps, for every j (float64 sums, float32 out): the path's running integral. */
+export function runningSums(stepMaps: readonly Float32Array[]): Float32Array[] {
+  const running = new Float64Array(stepMaps[0]?.length ?? 0);
+  return stepMaps.map((stepMap) => {
+    for (let i = 0; i < running.length; i++) running[i] += stepMap[i]!;
+    return Float32Array.from(running);
+  });
+}
+
+/** Collects per-step maps [count, h·w] and class scores along a path, read back to the CPU and checked finite. */
+export function pathRecorder(steps: number, planeSize: number) {
+  const stepMaps: Float32Array[] = [];
+  const pathScores = new Float32Array(steps);
+  const consume = async (first: number, count: number, maps: tf.Tensor, scores: tf.Tensor) => {
+    const [mapValues, scoreValues] = await Promise.all([maps.data(), scores.data()]);
+    assertModelFinite(scoreValues, "class score");
+    assertModelFinite(mapValues, "path step map");
+    pathScores.set(scoreValues, first);
+    for (let j = 0; j < count; j++) stepMaps.push(Float32Array.from(mapValues.subarray(j * planeSize, (j + 1) * planeSize)));
+  };
+  return {stepMaps, pathScores, consume};
+}
 
 /** x' + α·(x − x') for the path fractions α of inputs first..first+count−1: [count, H, W, 3]. */
 export function pathPoints(baseline: tf.Tensor4D, difference: tf.Tensor4D, fractions: Float32Array, first: number, count: number): tf.Tensor4D {

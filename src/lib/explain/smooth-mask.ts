@@ -107,3 +107,71 @@ export function perturbed(pyramid: tf.Tensor4D, mask: tf.Tensor2D): tf.Tensor4D 
     return tf.sum(tf.mul(hat, pyramid), 0, true) as tf.Tensor4D;
   });
 }
+
+/**
+ * TorchRay's area constraint for a target area a: mean((sort(m) − r_a)²) over the full mask, with
+ * r_a = ⌊(1 − a)·n⌋ zeros then ones. The sort order is read back before each step and used as a
+ * constant of the step (sort's gradient is a gather with that order).
+ */
+export class AreaConstraint {
+  private readonly reference: tf.Tensor1D;
+  private ascending: tf.Tensor1D | null = null;
+
+  constructor(
+    private readonly size: number,
+    area: number
+  ) {
+    this.reference = tf.tensor1d(Float32Array.from({length: size}, (_, i) => (i < Math.floor(size * (1 - area)) ? 0 : 1)));
+  }
+
+  /** Takes the sort order of `full` (disposed here) for the next penalty; returns the mask's mean (its area). */
+  async sortOrderOf(full: tf.Tensor2D): Promise<number> {
+    const values = (await full.data()) as Float32Array;
+    full.dispose();
+    this.ascending?.dispose();
+    this.ascending = tf.tensor1d(
+      Int32Array.from(values.keys()).sort((i, j) => values[i]! - values[j]!),
+      "int32"
+    );
+    return values.reduce((s, v) => s + v, 0) / this.size;
+  }
+
+  penalty(full: tf.Tensor2D): tf.Scalar {
+    if (!this.ascending) throw new Error("AreaConstraint: sortOrderOf must run before penalty");
+    return tf.mean(tf.square(tf.sub(tf.gather(full.reshape([this.size]), this.ascending), this.reference)));
+  }
+
+  dispose(): void {
+    this.ascending?.dispose();
+    this.reference.dispose();
+  }
+}
+
+/**
+ * torch's SGD with momentum and dampening equal to the momentum (TorchRay's optimiser for the
+ * mask): the first step takes the gradient as is, later ones v = μ·v + (1 − μ)·g; p stays in [0, 1].
+ */
+export class MomentumSgd {
+  private velocity: tf.Tensor2D | null = null;
+
+  constructor(
+    public p: tf.Tensor2D,
+    private readonly learningRate: number,
+    private readonly momentum: number
+  ) {}
+
+  /** One step down the gradient of `energy` at p. */
+  step(energy: (p: tf.Tensor2D) => tf.Scalar): void {
+    const [nextP, nextVelocity] = tf.tidy(() => {
+      const gradient = tf.grad((q) => energy(q as tf.Tensor2D))(this.p) as tf.Tensor2D;
+      const v = this.velocity ? tf.add(tf.mul(this.velocity, this.momentum), tf.mul(gradient, 1 - this.momentum)) : gradient;
+      return [tf.clipByValue(tf.sub(this.p, tf.mul(v, this.learningRate)), 0, 1), v] as tf.Tensor2D[];
+    });
+    tf.dispose([this.p, this.velocity ?? []]);
+    [this.p, this.velocity] = [nextP!, nextVelocity!];
+  }
+
+  dispose(): void {
+    tf.dispose([this.p, this.velocity ?? []]);
+  }
+}

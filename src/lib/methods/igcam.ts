@@ -7,9 +7,8 @@
  * Then minmax. Path points go through the network in batches, one backward pass per batch.
  */
 import * as tf from "@tensorflow/tfjs";
-import {baselineParam, makeBaseline, pathPoints} from "../explain/baselines.js";
+import {baselineParam, makeBaseline, pathFractions, pathPoints, pathRecorder, runningSums} from "../explain/baselines.js";
 import {capture} from "../explain/capture.js";
-import {assertModelFinite} from "../explain/finite.js";
 import {batchParam, choice, classParam, layerParam, scoreParam, seedParam} from "../explain/params.js";
 import {defineMethod} from "../explain/pipeline.js";
 import {runGradientBatches} from "../explain/scoring.js";
@@ -19,13 +18,6 @@ import type {ExplainOptions} from "../explain/types.js";
 import {meanGradients, weightedChannelSum} from "../explain/weights.js";
 
 export const IGCAM_VARIANTS = ["paper", "code", "integrated-weights"] as const;
-export type IntegratedGradCamVariant = (typeof IGCAM_VARIANTS)[number];
-
-/** Path fractions j/m: j = 1..m, or j = 0..m−1 for the authors' code. */
-export function pathFractions(steps: number, variant: IntegratedGradCamVariant): Float32Array {
-  const first = variant === "code" ? 0 : 1;
-  return Float32Array.from({length: steps}, (_, i) => (first + i) / steps);
-}
 
 export const integratedGradCam = defineMethod({
   name: "igcam",
@@ -52,14 +44,11 @@ export const integratedGradCam = defineMethod({
     const anchors = capture(context, {layers: [layer]}, needsBaseline ? context.hold(tf.concat([pixels, baseline]) as tf.Tensor4D) : pixels);
     const target = await targetFromLogits(model, anchors.logits, classIndex, context.scoreMode);
     const [, h, w, k] = anchors.activations[0]!.shape;
-    const baselineActivations = needsBaseline ? context.hold(anchors.activations[0]!.slice([1, 0, 0, 0], [1, h, w, k])) : null;
-    const difference = needsBaseline
-      ? context.hold(tf.tidy(() => tf.sub(anchors.activations[0]!.slice([0, 0, 0, 0], [1, h, w, k]), baselineActivations!)))
-      : null;
+    const [atImage, baselineActivations] = needsBaseline ? context.hold(tf.split(anchors.activations[0]!, 2)) : [null, null];
+    const difference = needsBaseline ? context.hold(tf.sub(atImage!, baselineActivations!)) : null;
 
-    const fractions = pathFractions(steps, variant);
-    const stepMaps: Float32Array[] = [];
-    const pathScores = new Float32Array(steps);
+    const fractions = pathFractions(steps, variant === "code");
+    const path = pathRecorder(steps, h * w);
     const pixelDifference = context.hold(tf.sub(pixels, baseline) as tf.Tensor4D);
     await runGradientBatches(model, context.executor, {
       count: steps,
@@ -73,21 +62,12 @@ export const integratedGradCam = defineMethod({
         // Σ_k w_kj·(A_k(x) − A_k(x')), signed: the ReLU comes after the average over j.
         return tf.matMul(weights, difference!.reshape([h * w, k]), false, true);
       },
-      consume: async (first, count, maps, scores) => {
-        const [mapValues, scoreValues] = await Promise.all([maps.data(), scores.data()]);
-        assertModelFinite(scoreValues, "class score");
-        assertModelFinite(mapValues, "path step map");
-        pathScores.set(scoreValues, first);
-        for (let j = 0; j < count; j++) stepMaps.push(Float32Array.from(mapValues.subarray(j * h * w, (j + 1) * h * w)));
-      },
+      consume: path.consume,
       work: context.work(steps, "path steps")
     });
 
-    const running = new Float64Array(h * w);
-    const cumulative = stepMaps.map((stepMap) => {
-      for (let i = 0; i < running.length; i++) running[i] += stepMap[i]!;
-      return Float32Array.from(running);
-    });
+    const {stepMaps, pathScores} = path;
+    const cumulative = runningSums(stepMaps);
     const sum = cumulative[cumulative.length - 1]!;
     const lowRes = variant === "integrated-weights" ? sum.map((v) => Math.max(0, v / steps)) : sum;
     const map = await finalMap(context.hold(tf.tensor2d(lowRes, [h, w])), image.width, image.height);

@@ -3,7 +3,7 @@
  * (right Riemann sum), reduced over colour channels (sum of |·| by default), then minmax.
  */
 import * as tf from "@tensorflow/tfjs";
-import {baselineParam, makeBaseline, pathPoints} from "../explain/baselines.js";
+import {baselineParam, makeBaseline, pathFractions, pathPoints} from "../explain/baselines.js";
 import {batchParam, choice, classParam, scoreParam, seedParam} from "../explain/params.js";
 import {defineMethod} from "../explain/pipeline.js";
 import {runGradientBatches} from "../explain/scoring.js";
@@ -29,7 +29,7 @@ export const integratedGradients = defineMethod({
     const target = await targetOfImage(context, classIndex);
     const baseline = context.hold(makeBaseline(pixels, baselineKind, seed));
     const difference = context.hold(tf.sub(pixels, baseline) as tf.Tensor4D);
-    const fractions = Float32Array.from({length: steps}, (_, i) => (i + 1) / steps);
+    const fractions = pathFractions(steps);
     let gradientSum = context.hold(tf.zerosLike(pixels));
     await runGradientBatches(model, undefined, {
       count: steps,
