@@ -11,7 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import {registerAveragePoolGradient} from "../src/lib/kernels/avg-pool-gradient.js";
 import {registerFastBatchNormGradient} from "../src/lib/kernels/batchnorm-gradient.js";
 import {registerWasmGradientKernels} from "../src/lib/kernels/wasm-gradients.js";
-import {adapterInfo, installNavigatorGpu, removeNavigatorGpu, requestNodeAdapter, type AdapterDescription} from "./webgpu-node.js";
+import {adapterInfo, findVulkanDrivers, installNavigatorGpu, removeNavigatorGpu, requestNodeAdapter, type AdapterDescription} from "./webgpu-node.js";
+import {probeHardwareAdapter} from "./webgpu-probe.js";
 
 export const NODE_BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type NodeBackendName = (typeof NODE_BACKENDS)[number];
@@ -110,11 +111,20 @@ export interface BackendChoice {
   notes: string[];
 }
 
+export interface BackendOptions {
+  /**
+   * Automatic choice only: try WebGPU in this process even when no hardware adapter may be
+   * there, letting Dawn print its Vulkan warnings (the CLI's --verbose). Default: a child process
+   * asks first (loaders/webgpu-probe.ts), so those warnings stay out of the output.
+   */
+  verbose?: boolean;
+}
+
 /**
  * Selects and initialises a backend. `requested` may be "auto" (default), or one of
  * NODE_BACKENDS; environment variable SALIENCY_BACKEND is used when `requested` is undefined.
  */
-export async function selectNodeBackend(requested?: string): Promise<BackendChoice> {
+export async function selectNodeBackend(requested?: string, options: BackendOptions = {}): Promise<BackendChoice> {
   const want = requested ?? process.env.SALIENCY_BACKEND ?? "auto";
   if (want !== "auto" && !(NODE_BACKENDS as readonly string[]).includes(want)) {
     throw new Error(`unknown backend "${want}": choose one of auto, ${NODE_BACKENDS.join(", ")}`);
@@ -137,7 +147,12 @@ export async function selectNodeBackend(requested?: string): Promise<BackendChoi
     }
     skipped.push("tensorflow: @tensorflow/tfjs-node(-gpu) not installed");
   }
-  if (want === "auto" || want === "webgpu") {
+  if (want === "auto" && !options.verbose && !webgpuAdapter && findVulkanDrivers().icds.length > 0) {
+    // Drivers are installed, so Dawn would load and might warn: ask a child first.
+    const probe = probeHardwareAdapter();
+    if (!probe.hardware) skipped.push(`webgpu: ${probe.reason}`);
+  }
+  if (want === "webgpu" || (want === "auto" && !skipped.some((s) => s.startsWith("webgpu:")))) {
     const webgpu = await tryWebGpu(want === "webgpu");
     notes.push(...webgpu.notes);
     if (webgpu.ok) {

@@ -15,10 +15,10 @@ import {createHash, type Hash} from "node:crypto";
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {dirname, join, relative, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {resolveParams} from "../../src/lib/explain/params.js";
 import type {Method, RgbImage} from "../../src/lib/explain/types.js";
+import {modelPayload} from "../pool/model-transfer.js";
 
 export const KEY_SCHEMA = "saliency-result/1";
 
@@ -64,26 +64,20 @@ export function engineFingerprint(): string {
 
 /** Hash of what the model computes: topology, weights, preprocessing and class names. */
 export async function modelFingerprint(model: ExplainableModel): Promise<string> {
-  let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.model.save(
-    tf.io.withSaveHandler(async (saved) => {
-      artifacts = saved;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: "JSON"}};
-    })
-  );
-  const saved = artifacts as tf.io.ModelArtifacts | null;
-  if (!saved?.modelTopology || !saved.weightSpecs) throw new Error(`model "${model.meta.name}" could not be serialised for its content key`);
-  const hash = sha256()
-    .update(model.model instanceof tf.GraphModel ? "graph-model" : "layers-model")
+  const saved = await modelPayload(model);
+  if (saved.kind !== "artifacts") throw new Error(`model "${model.meta.name}" could not be serialised for its content key`);
+  return sha256()
+    .update(saved.format)
     .update("\0")
     .update(canonicalJson(saved.modelTopology))
     .update("\0")
     .update(canonicalJson(saved.weightSpecs))
-    .update("\0");
-  const data = saved.weightData === undefined ? [] : Array.isArray(saved.weightData) ? saved.weightData : [saved.weightData];
-  for (const buffer of data) hash.update(new Uint8Array(buffer));
-  hash.update("\0").update(canonicalJson({preprocessing: model.meta.preprocessing, classNames: model.meta.classNames}));
-  return hash.digest("hex").slice(0, 32);
+    .update("\0")
+    .update(new Uint8Array(saved.weightData))
+    .update("\0")
+    .update(canonicalJson({preprocessing: model.meta.preprocessing, classNames: model.meta.classNames}))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** Hash of an image's pixels and size. */

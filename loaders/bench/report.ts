@@ -13,7 +13,7 @@ interface MetricRow {
   digits: number;
 }
 
-export function metricRows(model: ModelResult): MetricRow[] {
+export function metricRows(model: Pick<ModelResult, "pointingTolerance" | "truth">): MetricRow[] {
   const tolerance = model.pointingTolerance.toFixed(1);
   return [
     {label: `EBPG % (${model.truth}) ↑`, key: "ebpg", better: "higher", digits: 2},

@@ -6,7 +6,6 @@
 import * as tf from "@tensorflow/tfjs";
 import {existsSync} from "node:fs";
 import {join} from "node:path";
-import {gaussianBlurImage} from "../../src/lib/metrics/blur.js";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {defaultBatchSize} from "../../src/lib/explain/params.js";
 import {getMethod} from "../../src/lib/methods/registry.js";
@@ -22,13 +21,13 @@ import {evaluateClaims} from "./claims.js";
 import {favoursOwnClass, summariseDiscrimination} from "./discrimination.js";
 import {edgeDetector} from "./edge-detector.js";
 import {classTruth} from "../../src/lib/metrics/masks.js";
-import {faithfulnessScores, localisationScores, probabilityScorer, type ProbabilityScorer} from "./image-metrics.js";
+import {imageContexts, imageRow, type ImageContext as SharedContext} from "./image-context.js";
 import {machineInfo} from "./machine.js";
 import type {BenchModelSpec} from "./models.js";
 import {batchesToMeasure, idealMs, passPlan, type PassKind, type PassPlanPart} from "./pass-cost.js";
 import {silentProgress, type ProgressLog} from "./progress.js";
 import {runSanityCheck} from "./sanity.js";
-import {insertionBlur, pointingTolerance} from "./settings.js";
+import {pointingTolerance} from "./settings.js";
 import {
   BENCH_SCHEMA,
   type BareSpeed,
@@ -53,51 +52,17 @@ export interface BenchRunOptions {
   onModelDone?: (model: ModelResult) => void;
 }
 
-/** What every method needs about one image, computed once. */
-interface ImageContext {
-  image: SplitImage;
-  pixels: Float32Array;
-  classIndex: number;
-  predicted: number;
-  probability: number;
-  truth: Uint8Array | null;
-  canvas: Float32Array;
-  score: ProbabilityScorer;
-}
+type ImageContext = SharedContext<SplitImage>;
 
 const relativeSplit = (dir: string, root: string): string => (dir.startsWith(root + "/") ? dir.slice(root.length + 1) : dir);
 
-async function imageContexts(model: ExplainableModel, images: readonly SplitImage[], settings: BenchSettings): Promise<ImageContext[]> {
-  if (images.length === 0) return [];
-  const {width, height} = images[0]!;
-  const batch = new Float32Array(images.length * width * height * 3);
-  images.forEach((image, n) => batch.set(image.rgb, n * width * height * 3));
-  const probabilities = tf.tidy(() => {
-    const raw = tf.tensor4d(batch, [images.length, height, width, 3]);
-    const pixels =
-      height === model.inputHeight && width === model.inputWidth ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
-    return tf.softmax(model.logits(pixels));
-  });
-  const values = await probabilities.data();
-  probabilities.dispose();
-  const classes = model.numClasses;
-  const blur = insertionBlur(settings, width, height);
-  return images.map((image, n) => {
-    const row = values.subarray(n * classes, (n + 1) * classes);
-    let predicted = 0;
-    for (let c = 1; c < classes; c++) if (row[c]! > row[predicted]!) predicted = c;
-    const pixels = Float32Array.from(image.rgb);
-    return {
-      image,
-      pixels,
-      classIndex: image.label,
-      predicted,
-      probability: row[image.label]!,
-      truth: classTruth(image.instances, image.label, width, height, settings.truth),
-      canvas: gaussianBlurImage(pixels, width, height, 3, blur.sigma, blur.radius),
-      score: probabilityScorer(model, image.label, width, height)
-    };
-  });
+/** Each image's context for its own label (the class the bench explains). */
+function labelContexts(model: ExplainableModel, images: readonly SplitImage[], settings: BenchSettings): Promise<ImageContext[]> {
+  return imageContexts(
+    model,
+    images.map((image) => ({image, classIndex: image.label, truth: classTruth(image.instances, image.label, image.width, image.height, settings.truth)})),
+    settings
+  );
 }
 
 /**
@@ -124,41 +89,6 @@ async function pairedRuns(
     ideals.push(await ideal.planMs(planOf(explanation), context));
   }
   return {explanation: explanation!, ms: median(times), idealMs: median(ideals)};
-}
-
-async function imageRow(
-  modelName: string,
-  methodName: string,
-  context: ImageContext,
-  explanation: Explanation,
-  ms: number,
-  settings: BenchSettings,
-  tolerance: number
-): Promise<ImageRow> {
-  const {map} = explanation;
-  const localisation = context.truth ? localisationScores(map, context.truth, {tolerance, iouFraction: settings.iouFraction}) : null;
-  const faithfulness = await faithfulnessScores(context.pixels, map, context.score, {
-    keepFraction: settings.keepFraction,
-    curveSteps: settings.curveSteps,
-    insertionCanvas: context.canvas
-  });
-  return {
-    model: modelName,
-    method: methodName,
-    file: context.image.file,
-    classIndex: context.classIndex,
-    predicted: context.predicted,
-    explainedScore: explanation.score.mode,
-    ebpg: localisation?.ebpg ?? null,
-    bbox: localisation?.bbox ?? null,
-    iou: localisation?.iou ?? null,
-    pointingHit: localisation?.pointingHit ?? null,
-    probability: context.probability,
-    ...faithfulness,
-    ms,
-    forwardPasses: explanation.passes.forward,
-    backwardPasses: explanation.passes.backward
-  };
 }
 
 /** One method over the images: warm-up, timed explanations, per-image rows, its summary and pass plan. */
@@ -329,7 +259,7 @@ export async function runModel(spec: BenchModelSpec, settings: BenchSettings, ro
       throw new Error(`model ${spec.name} has ${model.numClasses} classes, split ${spec.splitDirectory} has ${split.classes.length}`);
     }
     const images = split.images.slice(0, settings.imagesPerSplit);
-    const contexts = await imageContexts(model, images, settings);
+    const contexts = await labelContexts(model, images, settings);
     const tolerance = pointingTolerance(split.width, split.height);
     const methods = settings.methods.map((name) => ({name, method: getMethod(name), options: settings.methodOptions[name] ?? {}}));
     const failures: ModelResult["failures"] = [];

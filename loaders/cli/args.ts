@@ -21,6 +21,8 @@ const FIXED_OPTIONS = {
   alpha: {type: "string"},
   "fold-batchnorm": {type: "boolean"},
   json: {type: "boolean"},
+  quiet: {type: "boolean", short: "q"},
+  verbose: {type: "boolean"},
   help: {type: "boolean", short: "h"}
 } satisfies Record<string, OptionConfig>;
 
@@ -40,10 +42,11 @@ function parameterFlags(): Map<string, string> {
 
 export const PARAMETER_FLAGS = parameterFlags();
 
-export const EXPLAIN_OPTIONS: Record<string, OptionConfig> = {
-  ...FIXED_OPTIONS,
-  ...Object.fromEntries([...PARAMETER_FLAGS.keys()].map((flag) => [flag, {type: "string"} as OptionConfig]))
-};
+function methodParameterOptions(): Record<string, OptionConfig> {
+  return Object.fromEntries([...PARAMETER_FLAGS.keys()].map((flag) => [flag, {type: "string"} as OptionConfig]));
+}
+
+export const EXPLAIN_OPTIONS: Record<string, OptionConfig> = {...FIXED_OPTIONS, ...methodParameterOptions()};
 
 export function parseNumber(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
@@ -65,6 +68,68 @@ export function methodOptionsFromArgs(method: Method, values: Record<string, str
       throw new Error(`--${flag} does not apply to ${method.name} (its options: ${own.join(" ")})`);
     }
     options[name] = parseParamText(name, spec, text);
+  }
+  return options;
+}
+
+/** Options of `saliency batch`: the run's, plus every method parameter's flag. */
+export const BATCH_OPTIONS: Record<string, OptionConfig> = {
+  model: {type: "string"},
+  images: {type: "string"},
+  methods: {type: "string"},
+  classes: {type: "string"},
+  out: {type: "string"},
+  workers: {type: "string"},
+  shard: {type: "string"},
+  "shard-count": {type: "string"},
+  backend: {type: "string"},
+  quiet: {type: "boolean", short: "q"},
+  verbose: {type: "boolean"},
+  help: {type: "boolean", short: "h"},
+  ...methodParameterOptions()
+};
+
+/** Options of `saliency evaluate`: batch's, with a dataset instead of images. */
+export const EVALUATE_OPTIONS: Record<string, OptionConfig> = {
+  ...Object.fromEntries(Object.entries(BATCH_OPTIONS).filter(([name]) => name !== "images" && name !== "classes")),
+  dataset: {type: "string"},
+  "class-map": {type: "string"},
+  truth: {type: "string"},
+  "curve-steps": {type: "string"},
+  limit: {type: "string"},
+  json: {type: "string"},
+  csv: {type: "string"}
+};
+
+/** A comma-separated list, trimmed, none empty. */
+export function parseList(name: string, value: string): string[] {
+  const items = value.split(",").map((s) => s.trim());
+  if (items.length === 0 || items.some((s) => s === "")) throw new Error(`--${name} must be a comma-separated list, got "${value}"`);
+  return items;
+}
+
+export function parseInteger(name: string, value: string, min: number, max: number): number {
+  if (!/^\s*\d+\s*$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/**
+ * Options of several methods from one command line: each method gets the flags it declares; a
+ * flag that no chosen method declares is an error.
+ */
+export function methodsOptionsFromArgs(
+  methods: readonly Method[],
+  values: Record<string, string | boolean | undefined>
+): Record<string, Record<string, unknown>> {
+  const options: Record<string, Record<string, unknown>> = Object.fromEntries(methods.map((m) => [m.name, {}]));
+  for (const [flag, name] of PARAMETER_FLAGS) {
+    const text = values[flag];
+    if (typeof text !== "string") continue;
+    const takers = methods.filter((m) => m.params[name]);
+    if (takers.length === 0) throw new Error(`--${flag} does not apply to ${methods.map((m) => m.name).join(", ")}`);
+    for (const method of takers) options[method.name]![name] = parseParamText(name, method.params[name]!, text);
   }
   return options;
 }

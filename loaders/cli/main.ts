@@ -1,11 +1,11 @@
 /**
  * `saliency` command line:
- *   saliency layers  --model PATH [--json] [--backend B]
- *   saliency explain --model PATH --image FILE --method NAME [--layer L] [--class N]
- *                    [--score logit|softmax|sigmoid] [--seed S] [--backend B] [--fold-batchnorm] --out FILE.json|FILE.png
+ *   saliency layers   --model PATH [--json] [--backend B]
+ *   saliency explain  --model PATH --image FILE --method NAME [--layer L] [--class N]
+ *                     [--score logit|softmax|sigmoid] [--seed S] [--backend B] [--fold-batchnorm] --out FILE.json|FILE.png
+ *   saliency batch    (loaders/cli/batch.ts), saliency merge, saliency evaluate (loaders/cli/evaluate.ts)
  * Every error is one line on stderr and a non-zero exit; outputs are written whole or not at all.
  */
-import {renameSync, writeFileSync} from "node:fs";
 import {extname} from "node:path";
 import {parseArgs} from "node:util";
 import * as tf from "@tensorflow/tfjs";
@@ -16,25 +16,26 @@ import {selectNodeBackend} from "../backend.js";
 import {encodePng, readImageFile} from "../image-io.js";
 import {batchNormFoldPlan, foldedExplainableModel} from "../../src/lib/model/fold-batchnorm.js";
 import {openModel} from "../model-files.js";
+import {writeFileAtomic} from "../atomic-write.js";
 import {EXPLAIN_OPTIONS, methodOptionsFromArgs, methodsHelp, parseNumber} from "./args.js";
+import {BATCH_USAGE, batchCommand, mergeCommand} from "./batch.js";
+import {EVALUATE_USAGE, evaluateCommand} from "./evaluate.js";
+import {INTERRUPTED_EXIT, InterruptedError, interruptSignal} from "./interrupt.js";
+import {ProgressBar} from "./progress.js";
 
 const USAGE = `usage:
-  saliency layers  --model PATH [--json] [--backend auto|wasm|cpu|tensorflow]
+  saliency layers  --model PATH [--json] [--backend auto|webgpu|wasm|cpu|tensorflow]
   saliency explain --model PATH --image FILE --method NAME --out FILE.json|FILE.png
                    [method options, below] [--backend B] [--colormap turbo] [--alpha 0.5]
                    [--fold-batchnorm]  (inference graph: each conv + batch norm (+ ReLU) as one conv;
                                         same maps to rounding, faster on ResNets; layer names kept)
+                   [--quiet] (no progress bar)  [--verbose] (WebGPU driver warnings when probing)
+${BATCH_USAGE.replace(/^usage:\n/, "")}
+${EVALUATE_USAGE.replace(/^usage:\n/, "")}
 models:  a directory or model.json path (card.json beside it gives classes and preprocessing),
          or nsfwjs:mobilenet_v2 | nsfwjs:inception_v3 for the packaged pretrained models
 methods and their options:
 ${methodsHelp()}`;
-
-/** Writes next to the target and renames, so a failure never leaves half a file. */
-function writeWhole(path: string, contents: string | Uint8Array): void {
-  const temporary = `${path}.partial-${process.pid}`;
-  writeFileSync(temporary, contents);
-  renameSync(temporary, path);
-}
 
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
@@ -50,9 +51,13 @@ export function explanationToJson(result: Explanation): object {
 }
 
 async function layersCommand(argv: string[]): Promise<void> {
-  const {values} = parseArgs({args: argv, options: {model: {type: "string"}, json: {type: "boolean"}, backend: {type: "string"}}, strict: true});
+  const {values} = parseArgs({
+    args: argv,
+    options: {model: {type: "string"}, json: {type: "boolean"}, backend: {type: "string"}, verbose: {type: "boolean"}},
+    strict: true
+  });
   const modelPath = required(values, "model");
-  await selectNodeBackend(values.backend);
+  await selectNodeBackend(values.backend, {verbose: values.verbose === true});
   const model = await openModel(modelPath);
   if (values.json) {
     process.stdout.write(
@@ -82,36 +87,43 @@ async function explainCommand(argv: string[]): Promise<void> {
   if (format !== ".json" && format !== ".png") throw new Error(`--out must end in .json or .png, got "${out}"`);
   const options = methodOptionsFromArgs(method, values as Record<string, string | boolean | undefined>);
   const alpha = typeof values.alpha === "string" ? parseNumber("alpha", values.alpha, 0, 1) : 0.5;
-  const image = readImageFile(imagePath);
-  const backend = await selectNodeBackend(values.backend as string | undefined);
+  const image = await readImageFile(imagePath);
+  const backend = await selectNodeBackend(values.backend as string | undefined, {verbose: values.verbose === true});
   const opened = await openModel(modelPath);
   const fold = values["fold-batchnorm"] === true;
   // How many conv + batch norm chains became one conv (recorded in the JSON output).
   const foldedChains = fold && opened.model instanceof tf.LayersModel ? batchNormFoldPlan(opened.model, {allowUnfolded: true}).chains.length : 0;
   const model = fold ? foldedExplainableModel(opened, {allowUnfolded: true}) : opened;
   if (model !== opened) opened.dispose();
-  let lastReport = 0;
-  const result = await method.explain(model, image, {
-    ...options,
-    onProgress: (p: {done: number; total: number; remainingMs: number}) => {
-      const now = Date.now();
-      if (process.stderr.isTTY && now - lastReport > 200) {
-        lastReport = now;
-        process.stderr.write(`\r${method.name}: ${p.done}/${p.total}, ${(p.remainingMs / 1000).toFixed(1)} s left   `);
-      }
-    }
-  });
-  if (process.stderr.isTTY && lastReport > 0) process.stderr.write("\n");
+  const bar = new ProgressBar({label: method.name, quiet: values.quiet === true});
+  // Ctrl-C cancels between batches of passes; nothing has been written yet, so nothing is left.
+  const interrupt = interruptSignal(() => {});
+  let result: Explanation;
+  try {
+    result = await method.explain(model, image, {
+      ...options,
+      signal: interrupt.signal,
+      onProgress: (p: {done: number; total: number; stage?: string}) => bar.update(p.done, p.total, 0, p.stage ?? "")
+    });
+  } catch (error) {
+    if (interrupt.signal.aborted) throw new InterruptedError(`${method.name} interrupted; no output written`);
+    throw error;
+  } finally {
+    interrupt.release();
+    model.dispose();
+  }
+  bar.finish();
   if (format === ".json") {
     const folding = fold ? {foldedBatchNorms: foldedChains} : {};
-    writeWhole(
+    writeFileAtomic(
       out,
       `${JSON.stringify({...explanationToJson(result), image: imagePath, model: model.meta.name, backendProvider: backend.provider, ...folding})}\n`
     );
   } else {
     const rgba = overlay(image.rgb, 3, image.width, image.height, result.map, {colormap: (values.colormap ?? "turbo") as "turbo", alpha});
-    writeWhole(out, encodePng(image.width, image.height, rgba));
+    writeFileAtomic(out, encodePng(image.width, image.height, rgba));
   }
+  if (values.quiet) return;
   process.stderr.write(
     `${method.title}: class ${result.classIndex} (${result.className}), ${result.score.mode} ${result.score.value.toFixed(4)}, ` +
       `${result.timings.totalMs.toFixed(0)} ms on ${result.backend} → ${out}\n`
@@ -125,6 +137,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === "layers") await layersCommand(rest);
     else if (command === "explain") await explainCommand(rest);
+    else if (command === "batch") return await batchCommand(rest);
+    else if (command === "merge") return mergeCommand(rest);
+    else if (command === "evaluate") return await evaluateCommand(rest);
     else if (command === undefined || command === "help" || command === "--help" || command === "-h") {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 1 : 0;
@@ -132,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     process.stderr.write(`saliency: ${(error as Error).message}\n`);
-    return 1;
+    return error instanceof InterruptedError ? INTERRUPTED_EXIT : 1;
   } finally {
     tf.disposeVariables();
   }

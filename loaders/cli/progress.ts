@@ -32,6 +32,8 @@ export class ProgressBar {
   private readonly start: number;
   private lastDraw = -Infinity;
   private drawn = false;
+  /** `done` as last shown. */
+  private shown = -1;
   private done = 0;
   private total = 0;
   /** Items that cost nothing (found stored), left out of the rate. */
@@ -77,8 +79,10 @@ export class ProgressBar {
 
   private draw(now: number): void {
     this.lastDraw = now;
+    this.shown = this.done;
     if (!this.tty) {
       this.stream.write(`${this.line(now)}\n`);
+      this.drawn = true;
       return;
     }
     const width = 24;
@@ -93,11 +97,12 @@ export class ProgressBar {
   /** Ends the bar's line (terminal) so later output starts on a fresh line. */
   finish(): void {
     if (this.options.quiet) return;
-    if (this.drawn) {
+    if (this.tty) {
+      if (!this.drawn) return;
       this.draw(this.now());
       this.stream.write("\n");
-    } else if (!this.tty && this.now() - this.start >= (this.options.delayMs ?? 1000)) {
-      this.stream.write(`${this.line()}\n`);
+    } else if (this.shown !== this.done && this.now() - this.start >= (this.options.delayMs ?? 1000)) {
+      this.draw(this.now());
     }
   }
 }
