@@ -35,7 +35,7 @@ interface Sample {
 async function faceCrops(): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (const source of readPhotoSources()) {
-    const photo = readPhoto(source.file);
+    const photo = await readPhoto(source.file);
     const faces = await detectFaces(photo);
     faces.forEach((face, index) => {
       for (const margin of [0.1, 0.25, 0.45]) {

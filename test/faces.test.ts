@@ -121,7 +121,7 @@ describe("face detection on the committed photographs", () => {
 
   for (const source of sources) {
     it(`finds ${source.faces} face(s) in ${source.file}, and the tiny detector finds the large ones`, async () => {
-      const photo = readPhoto(source.file);
+      const photo = await readPhoto(source.file);
       const faces = await detectFaces(photo);
       expect(faces.length).toBe(source.faces);
       for (const f of faces) {
@@ -152,7 +152,7 @@ describe("face detection on the committed photographs", () => {
     for (let i = 0; i < width * height; i++) rgb.set([(i % width) * 0.8, (i / width) * 1.0, 128], i * 3);
     expect(await detectFaces({width, height, rgb})).toEqual([]);
     const first = sources[0]!;
-    const inputs = await detectFaceInputs(readPhoto(first.file));
+    const inputs = await detectFaceInputs(await readPhoto(first.file));
     expect(inputs.length).toBe(first.faces);
     for (const input of inputs) {
       expect(input.pixels.width).toBe(112);

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
         .resize({width: MAX_SIDE, height: MAX_SIDE, fit: "inside", withoutEnlargement: true})
         .jpeg({quality: JPEG_QUALITY, chromaSubsampling: "4:4:4"})
         .toBuffer();
-      const faces = await detectFaces(decodeImage(new Uint8Array(jpeg), w.file));
+      const faces = await detectFaces(await decodeImage(new Uint8Array(jpeg), w.file));
       const {debian, ...rest} = w;
       sources.push({
         ...rest,

@@ -39,6 +39,6 @@ export function readPhotoSources(dir = PHOTOS_DIR): PhotoSource[] {
 }
 
 /** A committed photo's RGB pixels. */
-export function readPhoto(file: string, dir = PHOTOS_DIR): {width: number; height: number; rgb: Uint8Array} {
+export function readPhoto(file: string, dir = PHOTOS_DIR): Promise<{width: number; height: number; rgb: Uint8Array}> {
   return readImageFile(join(dir, file));
 }
