@@ -2,7 +2,8 @@
  * The engine's shape, checked from its source: no import cycle anywhere in src/lib (type-only
  * imports count: they tie modules together just the same), nothing in src/lib reaches outside it
  * (pages, loaders and tests use the engine, never the other way round), and methods/ holds only
- * registered methods — each a short file on the shared phases — and the registry.
+ * registered methods — each a short file on the shared phases — and the registry; every registered
+ * method has its own test file, test/methods/<name>.test.ts.
  * (No DOM and no Node types in src/lib is checked by `tsc -p src/lib` in `npm run check`.)
  */
 import {readdirSync, readFileSync, statSync} from "node:fs";
@@ -11,6 +12,7 @@ import {describe, expect, it} from "vitest";
 import {METHODS} from "../src/lib/methods/registry.js";
 
 const LIB = resolve(import.meta.dirname, "..", "src", "lib");
+const METHOD_TESTS = resolve(import.meta.dirname, "methods");
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -93,5 +95,14 @@ describe("engine structure", () => {
       if (!sources[i]!.includes("defineCam(")) expect(lines, `${name} is ${lines} lines`).toBeLessThan(80);
     }
     expect(methodFiles.length).toBe(Object.keys(METHODS).length);
+  });
+
+  it("every registered method has its test file test/methods/<name>.test.ts, and that folder holds nothing else", () => {
+    const testFiles = readdirSync(METHOD_TESTS).sort();
+    expect(testFiles).toEqual(
+      Object.keys(METHODS)
+        .map((name) => `${name}.test.ts`)
+        .sort()
+    );
   });
 });

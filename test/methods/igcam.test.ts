@@ -1,11 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
-import {ExplainableModel} from "../src/lib/model/adapter.js";
-import {integratedGradCam, type IntegratedGradCamOptions} from "../src/lib/methods/igcam.js";
-import {pathFractions} from "../src/lib/explain/baselines.js";
-import {getMethod} from "../src/lib/methods/registry.js";
-import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
-import {expectCancelsAfterTwoBatches} from "./helpers/cancellation.js";
+import {integratedGradCam, type IntegratedGradCamOptions} from "../../src/lib/methods/igcam.js";
+import {getMethod} from "../../src/lib/methods/registry.js";
+import {linearHeadCase, minmax, relu, residualCase} from "../helpers/reference-cases.js";
+import {expectCancelsAfterTwoBatches} from "../helpers/cancellation.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -23,30 +21,15 @@ interface IgcamIntermediates {
   lowRes: Float32Array;
 }
 
-const minmax = (xs: ArrayLike<number>) => {
-  const values = Array.from(xs);
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  return values.map((x) => (x - lo) / (hi - lo + 1e-6));
-};
-const relu = (x: number) => Math.max(0, x);
 const distance = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v, i) => s + (v - b[i]!) ** 2, 0));
 
 /**
- * The 4x4 linear-head model: features A_k(p) = act(Σ_c x_c/255·conv[c][k]) with no bias, so
- * A(t·x) = t·A(x) for t ≥ 0 (ReLU or linear) and A(black) = 0; GAP + dense makes
- * ∂y_c/∂A_k(i,j) = W[k][c]/16 at every path point. Every variant then reduces to Grad-CAM.
+ * The 4x4 linear-head model: A(t·x) = t·A(x) for t ≥ 0 (ReLU or linear features without bias) and
+ * A(black) = 0; GAP + dense makes ∂y_c/∂A_k(i,j) = W[k][c]/16 at every path point. Every variant
+ * then reduces to Grad-CAM.
  */
 function linearCase(activation: "relu" | "linear") {
-  const {model: tfModel, convKernel, denseKernel} = linearHeadModel(activation);
-  const model = new ExplainableModel(tfModel);
-  const image = testImage(4, 4, 42);
-  const A = [0, 1].map((k) =>
-    Array.from({length: 16}, (_, p) => {
-      const v = [0, 1, 2].reduce((s, c) => s + (image.rgb[p * 3 + c]! / 255) * convKernel[c]![k]!, 0);
-      return activation === "relu" ? relu(v) : v;
-    })
-  );
+  const {model, image, A, denseKernel} = linearHeadCase(activation);
   const gradCamLowRes = (classIndex: number) =>
     Array.from({length: 16}, (_, p) => relu((denseKernel[0]![classIndex]! / 16) * A[0]![p]! + (denseKernel[1]![classIndex]! / 16) * A[1]![p]!));
   return {model, image, gradCamLowRes};
@@ -109,16 +92,10 @@ describe("Integrated Grad-CAM reduces to Grad-CAM where the formula says so", ()
     const result = await integratedGradCam.explain(model, image, {classIndex: 0, steps: 1, layer: "features", variant: "code"});
     expect([...result.map.data].every((v) => v === 0)).toBe(true);
   });
-
-  it("path fractions: j/m for j = 1..m (paper), j = 0..m−1 (code)", () => {
-    expect([...pathFractions(4)]).toEqual([0.25, 0.5, 0.75, 1]); // paper, integrated weights, IG
-    expect([...pathFractions(4, true)]).toEqual([0, 0.25, 0.5, 0.75]); // the authors' code
-  });
 });
 
 describe("Integrated Grad-CAM on a non-linear model", () => {
-  const model = new ExplainableModel(residualModel(16, 3, 2), {name: "tiny", classNames: ["a", "b", "c"]});
-  const image = testImage(20, 12, 7);
+  const {model, image} = residualCase();
 
   it("converges as m grows: ‖E_m − E_2m‖ shrinks", async () => {
     const maps: Float32Array[] = [];

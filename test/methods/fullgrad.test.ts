@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
-import {ExplainableModel} from "../src/lib/model/adapter.js";
-import {fullGrad} from "../src/lib/methods/fullgrad.js";
-import {linearHeadModel, testImage} from "./helpers/tiny-models.js";
+import {ExplainableModel} from "../../src/lib/model/adapter.js";
+import {fullGrad} from "../../src/lib/methods/fullgrad.js";
+import {linearHeadModel, testImage} from "../helpers/tiny-models.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
