@@ -19,7 +19,7 @@ import {fp32Peak, machineInfo} from "../loaders/bench/machine.js";
 import {formatTable} from "../loaders/bench/table.js";
 import {getDataset} from "../loaders/datasets/index.js";
 import {buildResnet50, buildVgg16} from "../loaders/models/paper-scale.js";
-import {DataParallelTrainer} from "../loaders/pool/data-parallel.js";
+import {DataParallelTrainer} from "../loaders/train/data-parallel.js";
 import {WorkerPool} from "../loaders/pool/pool.js";
 import {samplesToBatch} from "../loaders/train/batch.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
@@ -27,7 +27,10 @@ import {batchNormFoldPlan, foldBatchNorm} from "../src/lib/model/fold-batchnorm.
 import {AbortedError} from "../src/lib/explain/progress.js";
 import {getMethod} from "../src/lib/methods/registry.js";
 import {seededRandom} from "../src/lib/random.js";
-import type {Progress, RgbImage} from "../src/lib/explain/types.js";
+import type {PassExecutor, Progress, RgbImage} from "../src/lib/explain/types.js";
+import {createForwardEngine} from "../loaders/onnx/engine.js";
+import {onnxPassExecutor} from "../loaders/onnx/executor.js";
+import {onnxAvailable} from "../loaders/onnx/session.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -212,6 +215,8 @@ const PAPER_T4_SECONDS: Record<string, number> = {gradcam: 0.019, rise: 26.08, s
 
 interface MethodRow {
   method: string;
+  /** Where the forward passes ran. */
+  engine: string;
   settings: string;
   passes: string;
   seconds: number;
@@ -219,9 +224,17 @@ interface MethodRow {
 }
 
 /** Runs a method on one image; a long run is cut once `cutAfter` units are done and projected from its rate. */
+/** Where a method's passes go: an executor (the tfjs pool, or ONNX Runtime for forward passes) or this thread. */
+interface Passes {
+  engine: string;
+  executor: PassExecutor | null;
+  /** How the rows say it ran, e.g. "2 workers". */
+  label: string;
+}
+
 async function timeMethod(
   model: ExplainableModel,
-  pool: WorkerPool,
+  passes: Passes,
   image: RgbImage,
   method: string,
   options: Record<string, unknown>,
@@ -229,12 +242,13 @@ async function timeMethod(
 ): Promise<MethodRow> {
   const controller = new AbortController();
   const events: Progress[] = [];
-  const usesPool = ["rise", "scorecam", "sise", "adasise", "igcam"].includes(method);
+  const usesExecutor = passes.executor !== null && ["rise", "scorecam", "sise", "adasise", "igcam"].includes(method);
+  const where = usesExecutor ? passes.label : "this thread";
   const t0 = performance.now();
   try {
     const explanation = await getMethod(method).explain(model, image, {
       ...options,
-      ...(usesPool ? {executor: pool} : {}),
+      ...(usesExecutor ? {executor: passes.executor!} : {}),
       signal: controller.signal,
       onProgress: (p: Progress) => {
         events.push({...p, elapsedMs: performance.now() - t0});
@@ -244,10 +258,11 @@ async function timeMethod(
     const {forward, backward} = explanation.passes;
     return {
       method,
+      engine: passes.engine,
       settings: JSON.stringify(options),
       passes: `${forward} / ${backward}`,
       seconds: (performance.now() - t0) / 1000,
-      how: usesPool ? `measured, ${workers} workers` : "measured, this thread"
+      how: `measured, ${where}`
     };
   } catch (error) {
     if (!(error instanceof AbortedError) || events.length < 1) throw error;
@@ -262,13 +277,17 @@ async function timeMethod(
     const projectedMs = last.elapsedMs + (last.total - last.done) * msPerUnit;
     return {
       method,
+      engine: passes.engine,
       settings: JSON.stringify(options),
       passes: `${last.total} ${last.stage ?? "units"}`,
       seconds: projectedMs / 1000,
-      how: `projected from ${last.done} of ${last.total} (${(msPerUnit / 1000).toFixed(3)} s each${between ? "" : ", rate from the start"}), ${usesPool ? `${workers} workers` : "this thread"}`
+      how: `projected from ${last.done} of ${last.total} (${(msPerUnit / 1000).toFixed(3)} s each${between ? "" : ", rate from the start"}), ${where}`
     };
   }
 }
+
+/** The forward-only methods, timed again with their forward passes on ONNX Runtime (issue: native speed at build time). */
+const FORWARD_HEAVY = ["rise", "scorecam", "sise", "adasise"];
 
 async function methodsOnResnet50(): Promise<MethodRow[]> {
   // Batch norm folded into the convolutions (same outputs and gradients; see src/lib/model/fold-batchnorm.ts).
@@ -277,9 +296,11 @@ async function methodsOnResnet50(): Promise<MethodRow[]> {
   built.dispose(); // the folded model keeps the weights it shares
   const image = getDataset("shapes", {width: 224, height: 224}).sample(0, 9001);
   const pool = await WorkerPool.create(model, {size: workers});
+  const onnx = onnxAvailable() ? await createForwardEngine(model, {engine: "onnx", threads: workers}) : null;
   const rows: MethodRow[] = [];
   try {
     await pool.scoreBatch(randomPixels(1, 224, 2), 1, 0, "logit"); // first-call setup in a worker, outside the timings
+    if (onnx) await onnx.forward(randomPixels(1, 224, 3), 1); // and the session's first run
     const plan: Array<[string, Record<string, unknown>]> = [
       ["gradcam", {}],
       ["gradcampp", {}],
@@ -292,13 +313,21 @@ async function methodsOnResnet50(): Promise<MethodRow[]> {
       ["sise", {}],
       ["adasise", {}]
     ];
+    const tfjsPasses: Passes = {engine: "tfjs wasm", executor: pool, label: `${workers} workers`};
+    // ONNX Runtime: one session with an intra-op thread per core (faster than a pool of one-thread sessions: results/bench-onnx.txt).
+    const onnxPasses: Passes | null = onnx
+      ? {engine: "ONNX Runtime", executor: onnxPassExecutor(model, onnx), label: `ONNX Runtime ${workers} threads, gradients in this thread`}
+      : null;
     for (const [method, options] of plan) {
-      process.stderr.write(`ResNet-50: ${method}\n`);
       const cut = ["ig", "igcam"].includes(method) ? (quick ? 2 : 6) : quick ? 8 : 6 * workers * 3;
-      rows.push(await timeMethod(model, pool, image, method, options, cut));
+      for (const passes of [tfjsPasses, ...(onnxPasses && FORWARD_HEAVY.includes(method) ? [onnxPasses] : [])]) {
+        process.stderr.write(`ResNet-50: ${method} (${passes.engine})\n`);
+        rows.push(await timeMethod(model, passes, image, method, options, passes.engine === "ONNX Runtime" ? cut * 4 : cut));
+      }
     }
   } finally {
     await pool.close();
+    await onnx?.dispose();
     model.dispose();
   }
   return rows;
@@ -354,10 +383,19 @@ async function main(): Promise<void> {
   const methods = await methodsOnResnet50();
   console.log(
     formatTable(
-      ["method", "options", "passes (fwd / bwd)", "seconds / image", "how", "paper, Tesla T4 (s)"],
-      methods.map((m) => [m.method, m.settings, m.passes, m.seconds.toFixed(2), m.how, PAPER_T4_SECONDS[m.method]?.toString() ?? "-"])
+      ["method", "forward passes on", "options", "passes (fwd / bwd)", "seconds / image", "how", "paper, Tesla T4 (s)"],
+      methods.map((m) => [m.method, m.engine, m.settings, m.passes, m.seconds.toFixed(2), m.how, PAPER_T4_SECONDS[m.method]?.toString() ?? "-"])
     )
   );
+  for (const method of FORWARD_HEAVY) {
+    const [tfjsRow, onnxRow] = ["tfjs wasm", "ONNX Runtime"].map((engine) => methods.find((m) => m.method === method && m.engine === engine));
+    if (tfjsRow && onnxRow) {
+      console.log(
+        `${method}: ${tfjsRow.seconds.toFixed(1)} s on tfjs, ${onnxRow.seconds.toFixed(1)} s with ONNX Runtime forward passes (${(tfjsRow.seconds / onnxRow.seconds).toFixed(2)}x)`
+      );
+    }
+  }
+  if (!methods.some((m) => m.engine === "ONNX Runtime")) console.log("onnxruntime-node is not installed here: no ONNX Runtime rows.");
   console.log(
     "Seeded (untrained) weights: SISE's and Ada-SISE's mask counts depend on the gradients, so they differ from a trained ResNet-50's (about 1900 for SISE in the paper)."
   );

@@ -17,10 +17,12 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --out DIR             output folder (default results/; --quick: results/tmp/)
   --sections a,b        what to run, in this order (default all): table (Table 1 on the committed
                         models), kernels (gradient kernels vs forward), pool (workers vs one),
-                        paper-scale (VGG16 / ResNet-50 GFLOP/s and ResNet-50 time per method)
+                        paper-scale (VGG16 / ResNet-50 GFLOP/s and ResNet-50 time per method on
+                        tfjs and with ONNX Runtime forward passes), onnx (forward ms/image and
+                        GFLOP/s: tfjs wasm vs ONNX Runtime, 1 thread and all cores)
   --quick               small settings for a smoke run`;
 
-export const BENCH_SECTIONS = ["table", "kernels", "pool", "paper-scale"] as const;
+export const BENCH_SECTIONS = ["table", "kernels", "pool", "onnx", "paper-scale"] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchArgs {
