@@ -8,7 +8,7 @@
 //   - "whole images": several images, each explained entirely inside one worker (images/s);
 //   - "train step" (unless --no-train): one data-parallel training step, the batch split over
 //     the workers, gradients all-reduced in shared memory, Adam in every worker (samples/s); see
-//     loaders/pool/data-parallel.ts; beside it the ceiling: N separate one-worker trainers on N
+//     loaders/train/data-parallel.ts; beside it the ceiling: N separate one-worker trainers on N
 //     parts of the batch at once, nothing shared (what the machine gives N threads right now).
 // The machine may be shared: each row shows the load average around it, and CPU time (all
 // threads of this process) against wall time, i.e. how many cores the run actually got.
@@ -21,7 +21,7 @@ import {median} from "../loaders/bench/aggregate.js";
 import {getDataset} from "../loaders/datasets/index.js";
 import {openModel} from "../loaders/model-files.js";
 import {buildVgg} from "../loaders/models/vgg.js";
-import {DataParallelTrainer, splitEvenly} from "../loaders/pool/data-parallel.js";
+import {DataParallelTrainer, splitEvenly} from "../loaders/train/data-parallel.js";
 import {samplesToBatch} from "../loaders/train/batch.js";
 import {explainImagesOnPool} from "../loaders/pool/explain-images.js";
 import {WorkerPool, type PoolModel} from "../loaders/pool/pool.js";

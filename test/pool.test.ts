@@ -5,11 +5,8 @@
  */
 import {spawnSync} from "node:child_process";
 import {fileURLToPath} from "node:url";
-import * as tf from "@tensorflow/tfjs";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
-import {DataParallelTrainer, splitEvenly} from "../loaders/pool/data-parallel.js";
-import {batchToTensors, samplesToBatch} from "../loaders/train/batch.js";
 import {explainImagesInPool} from "../loaders/pool/explain-images.js";
 import {WorkerPool} from "../loaders/pool/pool.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
@@ -23,7 +20,7 @@ import {scoreCam} from "../src/lib/methods/scorecam.js";
 import {sise} from "../src/lib/methods/sise.js";
 import type {CommonOptions, Explanation, Method} from "../src/lib/explain/types.js";
 import {tinyGraphModel} from "./helpers/tiny-graph-model.js";
-import {linearHeadModel, residualModel, testImage} from "./helpers/tiny-models.js";
+import {residualModel, testImage} from "./helpers/tiny-models.js";
 
 let model: ExplainableModel;
 let pool: WorkerPool;
@@ -247,64 +244,6 @@ describe("whole images in parallel", () => {
       expectSameExplanation(pooled[i]!, await gradCam.explain(model, images[i]!, {classIndex: 2}));
       expect(pooled[i]!.backend).toBe("wasm");
     }
-  });
-});
-
-describe("data-parallel training", () => {
-  const samples = Array.from({length: 6}, (_, i) => ({...testImage(4, 4, 10 + i), label: i % 2, instances: []}));
-
-  /** The same step in this thread: full-batch gradients, Adam. */
-  async function localSteps(model: tf.LayersModel, steps: number): Promise<void> {
-    const optimizer = tf.train.adam(1e-3);
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const batch = samplesToBatch(samples);
-    const {x, y} = batchToTensors(batch, 2);
-    for (let s = 0; s < steps; s++) {
-      const {value, grads} = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, {training: true}) as tf.Tensor) as tf.Scalar, variables);
-      optimizer.applyGradients(variables.map((v) => ({name: v.name, tensor: grads[v.name]!})));
-      tf.dispose([value, ...Object.values(grads)]);
-    }
-    tf.dispose([x, y]);
-  }
-
-  const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
-
-  it("one worker gives the step in this thread exactly; two workers the same step up to rounding", async () => {
-    const local = linearHeadModel().model;
-    await localSteps(local, 2);
-    const trainers = [
-      await DataParallelTrainer.create(linearHeadModel().model, {workers: 1}),
-      await DataParallelTrainer.create(linearHeadModel().model, {workers: 2})
-    ];
-    try {
-      for (const trainer of trainers) {
-        for (let s = 0; s < 2; s++) {
-          const step = await trainer.step(samplesToBatch(samples), 2);
-          expect(step.samples).toBe(6);
-          expect(Number.isFinite(step.loss)).toBe(true);
-        }
-      }
-      expect(trainers.map((t) => t.synced)).toEqual([false, false]);
-      // The workers hold the trained weights; this thread's copy follows on sync().
-      expect(weightsOf(trainers[0]!.model)).toEqual(weightsOf(linearHeadModel().model));
-      await Promise.all(trainers.map((t) => t.sync()));
-      expect(trainers.map((t) => t.synced)).toEqual([true, true]);
-      const expected = weightsOf(local);
-      expect(weightsOf(trainers[0]!.model)).toEqual(expected);
-      const two = weightsOf(trainers[1]!.model);
-      two.forEach((w, i) => w.forEach((v, k) => expect(v).toBeCloseTo(expected[i]![k]!, 5)));
-      expect(weightsOf(trainers[1]!.model)).not.toEqual(weightsOf(linearHeadModel().model)); // it did train
-    } finally {
-      await Promise.all(trainers.map((t) => t.close()));
-    }
-  });
-
-  it("splits a batch into near-equal contiguous shards", () => {
-    expect(splitEvenly([1, 2, 3, 4, 5], 2)).toEqual([
-      [1, 2, 3],
-      [4, 5]
-    ]);
-    expect(splitEvenly([1], 3)).toEqual([[1]]);
   });
 });
 

@@ -1,18 +1,21 @@
 /**
- * `npm run train -- --workers N`: a Trainer whose steps run over the worker pool (each shard's
+ * `npm run train -- --workers N`: a Trainer whose steps run over replica workers (each shard's
  * gradients averaged, the Trainer's own Adam) follows the same data order, learning-rate schedule
  * and update as its in-thread steps. The model has no batch norm, where the two must agree to
- * rounding (with batch norm each shard normalises by its own statistics).
+ * rounding (with batch norm each shard normalises by its own statistics). Then the data-parallel
+ * trainer alone against plain steps in this thread.
  */
 import * as tf from "@tensorflow/tfjs";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
 import {getDataset} from "../loaders/datasets/index.js";
 import {buildVgg} from "../loaders/models/vgg.js";
-import {DataParallelTrainer} from "../loaders/pool/data-parallel.js";
+import {DataParallelTrainer, splitEvenly} from "../loaders/train/data-parallel.js";
+import {batchToTensors, samplesToBatch} from "../loaders/train/batch.js";
 import {parseTrainArgs} from "../loaders/train/args.js";
 import {learningRateAt} from "../loaders/train/schedule.js";
 import {Trainer} from "../loaders/train/trainer.js";
+import {linearHeadModel, testImage} from "./helpers/tiny-models.js";
 
 beforeAll(async () => {
   await selectNodeBackend("wasm");
@@ -121,5 +124,63 @@ describe("data-parallel training steps", () => {
     expect(parseTrainArgs(["--model", "vgg", "--dataset", "shapes"]).workers).toBe(1);
     expect(parseTrainArgs(["--model", "vgg", "--dataset", "shapes", "--workers", "2"]).workers).toBe(2);
     expect(() => parseTrainArgs(["--model", "vgg", "--dataset", "shapes", "--workers", "-1"])).toThrow(/--workers must be a non-negative integer/);
+  });
+});
+
+describe("data-parallel training", () => {
+  const samples = Array.from({length: 6}, (_, i) => ({...testImage(4, 4, 10 + i), label: i % 2, instances: []}));
+
+  /** The same step in this thread: full-batch gradients, Adam. */
+  async function localSteps(model: tf.LayersModel, steps: number): Promise<void> {
+    const optimizer = tf.train.adam(1e-3);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const batch = samplesToBatch(samples);
+    const {x, y} = batchToTensors(batch, 2);
+    for (let s = 0; s < steps; s++) {
+      const {value, grads} = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, {training: true}) as tf.Tensor) as tf.Scalar, variables);
+      optimizer.applyGradients(variables.map((v) => ({name: v.name, tensor: grads[v.name]!})));
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    tf.dispose([x, y]);
+  }
+
+  const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
+
+  it("one worker gives the step in this thread exactly; two workers the same step up to rounding", async () => {
+    const local = linearHeadModel().model;
+    await localSteps(local, 2);
+    const trainers = [
+      await DataParallelTrainer.create(linearHeadModel().model, {workers: 1}),
+      await DataParallelTrainer.create(linearHeadModel().model, {workers: 2})
+    ];
+    try {
+      for (const trainer of trainers) {
+        for (let s = 0; s < 2; s++) {
+          const step = await trainer.step(samplesToBatch(samples), 2);
+          expect(step.samples).toBe(6);
+          expect(Number.isFinite(step.loss)).toBe(true);
+        }
+      }
+      expect(trainers.map((t) => t.synced)).toEqual([false, false]);
+      // The workers hold the trained weights; this thread's copy follows on sync().
+      expect(weightsOf(trainers[0]!.model)).toEqual(weightsOf(linearHeadModel().model));
+      await Promise.all(trainers.map((t) => t.sync()));
+      expect(trainers.map((t) => t.synced)).toEqual([true, true]);
+      const expected = weightsOf(local);
+      expect(weightsOf(trainers[0]!.model)).toEqual(expected);
+      const two = weightsOf(trainers[1]!.model);
+      two.forEach((w, i) => w.forEach((v, k) => expect(v).toBeCloseTo(expected[i]![k]!, 5)));
+      expect(weightsOf(trainers[1]!.model)).not.toEqual(weightsOf(linearHeadModel().model)); // it did train
+    } finally {
+      await Promise.all(trainers.map((t) => t.close()));
+    }
+  });
+
+  it("splits a batch into near-equal contiguous shards", () => {
+    expect(splitEvenly([1, 2, 3, 4, 5], 2)).toEqual([
+      [1, 2, 3],
+      [4, 5]
+    ]);
+    expect(splitEvenly([1], 3)).toEqual([[1]]);
   });
 });

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const parallel =
     args.workers > 1
       ? await (
-          await import("../pool/data-parallel.js")
+          await import("./data-parallel.js")
         ).DataParallelTrainer.create(model, {workers: args.workers, backend: args.backend, optimizer: trainer.optimizer})
       : null;
   if (parallel) bar.log(`data parallel over ${parallel.workers} worker threads`);

@@ -1,5 +1,6 @@
 /**
- * Data-parallel training over a worker pool with a shared-memory all-reduce (replica.ts): each
+ * Data-parallel training over model workers (loaders/pool/workers.ts running replica-worker.ts)
+ * with a shared-memory all-reduce (replica.ts): each
  * step splits the batch into one shard per worker; every worker computes its shard's loss and
  * gradients, the gradients are averaged in a SharedArrayBuffer (weighted by shard size, so they
  * equal the full batch's gradient for a model without batch norm; summed in the same fixed order
@@ -11,12 +12,18 @@
  * training does); its moving statistics are averaged over the shards.
  */
 import * as tf from "@tensorflow/tfjs";
-import type {Batch} from "../train/batch.js";
 import {ExplainableModel} from "../../src/lib/model/adapter.js";
+import {ownedCopy, transferablesOf} from "../pool/transfer.js";
+import {ModelWorkers} from "../pool/workers.js";
 import {readAdamState, writeAdamState} from "./adam-state.js";
-import {WorkerPool} from "./pool.js";
-import {abortAllReduce, CONTROL} from "./replica.js";
+import type {Batch} from "./batch.js";
 import {setModelWeights} from "./model-weights.js";
+import {abortAllReduce, CONTROL} from "./replica.js";
+import type {ReplicaRequest, ReplicaResult, ReplicaSetup, ReplicaState, ReplicaStep, ReplicaStepResult} from "./replica-protocol.js";
+
+type ReplicaWorkers = ModelWorkers<ReplicaRequest, ReplicaResult>;
+
+const REPLICA_WORKER = new URL("./replica-worker.ts", import.meta.url);
 
 export interface DataParallelOptions {
   /** Workers; default os.availableParallelism(). */
@@ -52,7 +59,7 @@ export class DataParallelTrainer {
 
   private constructor(
     readonly model: tf.LayersModel,
-    private readonly pool: WorkerPool,
+    private readonly replicas: ReplicaWorkers,
     optimizer: tf.AdamOptimizer,
     control: SharedArrayBuffer
   ) {
@@ -65,25 +72,27 @@ export class DataParallelTrainer {
   static async create(model: tf.LayersModel, options: DataParallelOptions = {}): Promise<DataParallelTrainer> {
     const optimizer = options.optimizer ?? tf.train.adam(options.learningRate ?? 1e-3);
     const state = await readAdamState(optimizer);
-    const pool = await WorkerPool.create(new ExplainableModel(model), {
+    const replicas: ReplicaWorkers = await ModelWorkers.start(REPLICA_WORKER, new ExplainableModel(model), {
       ...(options.workers === undefined ? {} : {size: options.workers}),
       ...(options.backend === undefined ? {} : {backend: options.backend})
     });
     try {
       const slotLength = [...model.trainableWeights, ...model.nonTrainableWeights].reduce((s, w) => s + w.read().size, 0);
-      const parties = pool.size;
+      const parties = replicas.size;
       const exchange = new SharedArrayBuffer(parties * slotLength * 4);
       const control = new SharedArrayBuffer(CONTROL.words * 4);
-      await Promise.all(Array.from({length: parties}, (_, rank) => pool.startReplica(rank, {rank, parties, exchange, slotLength, control, optimizer: state})));
-      return new DataParallelTrainer(model, pool, optimizer, control);
+      await Promise.all(
+        Array.from({length: parties}, (_, rank) => startReplica(replicas, rank, {rank, parties, exchange, slotLength, control, optimizer: state}))
+      );
+      return new DataParallelTrainer(model, replicas, optimizer, control);
     } catch (error) {
-      await pool.close();
+      await replicas.close();
       throw error;
     }
   }
 
   get workers(): number {
-    return this.pool.size;
+    return this.replicas.size;
   }
 
   /** True when this thread's model and optimizer hold the latest step's weights and state. */
@@ -91,14 +100,14 @@ export class DataParallelTrainer {
     return this.unsynced === 0;
   }
 
-  /** Live tensors in each worker, for leak checks (see WorkerPool.workerTensors). */
+  /** Live tensors in each worker, for leak checks. */
   workerTensors(): Promise<number[]> {
-    return this.pool.workerTensors();
+    return this.replicas.workerTensors();
   }
 
-  /** See WorkerPool.busyMs. */
+  /** See ModelWorkers.busyMs. */
   busyMs(): number[] {
-    return this.pool.busyMs();
+    return this.replicas.busyMs();
   }
 
   /**
@@ -119,7 +128,7 @@ export class DataParallelTrainer {
     return this.serially(async () => {
       this.usable();
       if (this.unsynced === 0) return;
-      const state = await this.pool.replicaState(0);
+      const state = await (this.replicas.submit({kind: "replica-state"}, [], 0) as Promise<ReplicaState>);
       setModelWeights(this.model, state.weights);
       writeAdamState(this.optimizer, state.optimizer, this.variables);
       this.unsynced = 0;
@@ -134,7 +143,7 @@ export class DataParallelTrainer {
         if ((options.sync ?? true) && !this.broken && this.unsynced > 0) await this.sync();
       } finally {
         this.closed = true;
-        await this.pool.close();
+        await this.replicas.close();
       }
     })();
     return this.closing;
@@ -164,10 +173,10 @@ export class DataParallelTrainer {
     const perImage = height * width * channels;
     const shards = splitEvenly(
       Array.from({length: count}, (_, i) => i),
-      this.pool.size
+      this.replicas.size
     );
-    const shares = Array.from({length: this.pool.size}, (_, r) => (shards[r]?.length ?? 0) / count);
-    const parts = Array.from({length: this.pool.size}, (_, rank) => {
+    const shares = Array.from({length: this.replicas.size}, (_, r) => (shards[r]?.length ?? 0) / count);
+    const parts = Array.from({length: this.replicas.size}, (_, rank) => {
       const rows = shards[rank];
       const shard = rows
         ? {
@@ -177,7 +186,7 @@ export class DataParallelTrainer {
             classes
           }
         : null;
-      return this.pool.replicaStep(rank, {shard, shares, learningRate: rate});
+      return replicaStep(this.replicas, rank, {shard, shares, learningRate: rate});
     });
     // A failure anywhere wakes the others at their barrier; every part settles before this returns.
     parts.forEach((p) => p.catch(() => abortAllReduce(this.control)));
@@ -197,6 +206,18 @@ export class DataParallelTrainer {
       samples: count
     };
   }
+}
+
+/** Worker `rank` joins the trainer's all-reduce (replica.ts). */
+function startReplica(workers: ReplicaWorkers, rank: number, setup: ReplicaSetup): Promise<void> {
+  return workers.submit({kind: "replica-start", setup}, [], rank).then(() => undefined);
+}
+
+/** Worker `rank`'s part of a training step (every replica must be sent its part). */
+function replicaStep(workers: ReplicaWorkers, rank: number, step: ReplicaStep): Promise<ReplicaStepResult> {
+  const shard = step.shard && {...step.shard, pixels: ownedCopy(step.shard.pixels), labels: step.shard.labels.slice()};
+  const transfer = shard ? transferablesOf([shard.pixels, shard.labels]) : [];
+  return workers.submit({kind: "replica-step", step: {...step, shard}}, transfer, rank) as Promise<ReplicaStepResult>;
 }
 
 /** Contiguous parts whose sizes differ by at most one (no empty parts). */

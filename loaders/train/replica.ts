@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {adamFromState, readAdamState, type AdamState} from "./adam-state.js";
-import type {ReplicaSetup, ReplicaState, ReplicaStep, ReplicaStepResult, TrainingShard} from "./protocol.js";
+import type {ReplicaSetup, ReplicaState, ReplicaStep, ReplicaStepResult, TrainingShard} from "./replica-protocol.js";
 
 /** Words of the control block: barrier arrivals, barrier generation, abort flag. */
 export const CONTROL = {arrived: 0, generation: 1, abort: 2, words: 4} as const;
