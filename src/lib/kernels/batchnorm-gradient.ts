@@ -10,6 +10,11 @@
 // full-size products; here only dy * gain (broadcast), dy * (x - mean) and the
 // sums touch full-size data. Each partial gradient is computed only when
 // requested (for saliency maps only dx is).
+//
+// A batch norm without scale or offset never reaches this function: tfjs's engine fails
+// saving (or tracing) the absent input first, whatever gradient is registered. The engine
+// applies such layers with explicit ones / zeros under a tape instead
+// (src/lib/model/input-only-gradient.ts).
 
 import * as tf from "@tensorflow/tfjs";
 
