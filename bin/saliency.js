@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader (Node 20 cannot run .ts by itself).
-import {register} from "tsx/esm/api";
+// The `saliency` CLI. In a checkout it runs the TypeScript sources through tsx's loader (Node 20
+// cannot run .ts by itself); the published package has no sources and runs its compiled dist/.
+import {existsSync} from "node:fs";
 
-register();
-await import("../loaders/cli/main.ts");
+const source = new URL("../loaders/cli/main.ts", import.meta.url);
+if (existsSync(source)) {
+  const {register} = await import("tsx/esm/api");
+  register();
+  await import(source.href);
+} else {
+  await import("../dist/loaders/cli/main.js");
+}
