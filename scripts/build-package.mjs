@@ -7,7 +7,10 @@ import {fileURLToPath} from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 rmSync(join(root, "dist"), {recursive: true, force: true});
-const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json")], {cwd: root, stdio: "inherit"});
+const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json")], {
+  cwd: root,
+  stdio: "inherit"
+});
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 for (const file of ["loaders/onnx/worker.mjs"]) {
   mkdirSync(dirname(join(root, "dist", file)), {recursive: true});
