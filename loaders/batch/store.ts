@@ -36,6 +36,8 @@ export interface ResultRecord {
   ms: number;
   timings: Record<string, number>;
   passes: {forward: number; backward: number};
+  /** SISE / Ada-SISE: feature maps kept per layer (the rest of the intermediates is not stored). */
+  masksPerLayer?: Record<string, number>;
 }
 
 /** Paths of a result's files, relative to the output folder. */
@@ -140,6 +142,12 @@ export function recordOf(
     backend: explanation.backend,
     ms: explanation.timings.totalMs,
     timings: {...explanation.timings},
-    passes: explanation.passes
+    passes: explanation.passes,
+    ...masksPerLayer(explanation)
   };
+}
+
+function masksPerLayer(explanation: Explanation): {masksPerLayer?: Record<string, number>} {
+  const layers = (explanation.intermediates as {layers?: {layer: string; selectedCount: number}[]} | undefined)?.layers;
+  return Array.isArray(layers) ? {masksPerLayer: Object.fromEntries(layers.map((l) => [l.layer, l.selectedCount]))} : {};
 }

@@ -10,7 +10,8 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, st
 import {join, relative} from "node:path";
 import {REPO_ROOT} from "./paths.js";
 
-function cacheDirectory(): string | null {
+/** Where the site's cached outputs live; null when SALIENCY_SITE_CACHE=off. */
+export function cacheDirectory(): string | null {
   const setting = process.env.SALIENCY_SITE_CACHE;
   if (setting === "off") return null;
   return setting ?? join(REPO_ROOT, "node_modules", ".cache", "saliency-site");

@@ -3,17 +3,23 @@
  * image × every model trained on its data set (or with the same class list) × every method ×
  * every class in the image. Maps are quantised to bytes (v·255, rounded): one Uint8 part holds
  * them all, in `entries` order, so the page downloads one file and makes no copies.
+ * Each map is computed through `saliency batch`'s result store (loaders/batch/), looked up by the
+ * same content key (model weights, method and options, image pixels, class, engine), in
+ * SALIENCY_SITE_CACHE (default node_modules/.cache/saliency-site)/results: a rebuild computes only
+ * the maps whose inputs changed (a changed model, method or option), and says how many.
  */
-import {availableParallelism} from "node:os";
+import {mkdtempSync, rmSync} from "node:fs";
+import {availableParallelism, tmpdir} from "node:os";
+import {join} from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import {WorkerPool} from "../pool/pool.js";
-import {inParallelIf} from "../pool/tasks.js";
 import {pack} from "../../src/lib/format/pack.js";
 import {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {loadLayersModelFromParts, metaFromCard} from "../../src/lib/model/load.js";
 import {getMethod, METHODS} from "../../src/lib/methods/registry.js";
-import type {Explanation} from "../../src/lib/explain/types.js";
 import {selectNodeBackend} from "../backend.js";
+import {runBatch, type BatchItem} from "../batch/run.js";
+import {ResultStore} from "../batch/store.js";
+import {cacheDirectory} from "./cache.js";
 import {loadGallery, type LoadedGalleryImage} from "./gallery.js";
 import {modelEntries, packModel, type SiteModelEntry} from "./models.js";
 import {siteProfile, type SiteProfile} from "./paths.js";
@@ -64,13 +70,22 @@ async function probabilities(model: ExplainableModel, image: LoadedGalleryImage)
   return values;
 }
 
-export async function precompute(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<Uint8Array> {
+/** What a caller may change from the profile (tests, previews): the methods and their options. */
+export interface PrecomputeOverrides {
+  methods?: string[];
+  methodOptions?: Record<string, Record<string, unknown>>;
+}
+
+export async function precompute(
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  overrides: PrecomputeOverrides = {}
+): Promise<Uint8Array> {
   const started = performance.now();
-  const profile = siteProfile();
+  const profile = {...siteProfile(), ...(overrides.methods ? {methods: overrides.methods} : {})};
   const backend = await selectNodeBackend();
   const models = modelEntries();
   const {meta: gallery, images} = loadGallery(profile.galleryPerDataset);
-  const options = methodOptions(profile);
+  const options = overrides.methodOptions ?? methodOptions(profile);
   const workers = precomputeWorkers();
   const methods = profile.methods.filter((name) => {
     if (METHODS[name]) return true;
@@ -80,55 +95,58 @@ export async function precompute(log: (line: string) => void = (line) => process
   const entries: PrecomputedEntry[] = [];
   const predictions: PrecomputedPrediction[] = [];
   const maps: Uint8Array[] = [];
-  for (const entry of models) {
-    const datasets = gallery.datasets.filter((d) => modelsForDataset([entry], d.name, d.classes).length > 0).map((d) => d.name);
-    const todo = images.filter((image) => datasets.includes(image.dataset));
-    if (todo.length === 0) continue;
-    const model = await openSiteModel(entry);
-    // Images × classes × methods are independent: spread them over every core (identical maps).
-    const pool = workers > 1 ? await WorkerPool.create(model, {size: workers}) : null;
-    const explain = (name: string, image: LoadedGalleryImage, options: Record<string, unknown>): Promise<Explanation> =>
-      pool ? pool.explainImage(name, image, options) : getMethod(name).explain(model, image, options);
-    try {
-      // With a pool every job is queued at once; results are read in image, class, method order.
-      const perImage = todo.map((image) => async () => {
-        const jobs = image.labels.flatMap((classIndex) =>
-          methods.map((name) => async () => ({name, result: await explain(name, image, {...options[name], classIndex})}))
+  const cache = cacheDirectory();
+  const storeDir = cache ? join(cache, "results") : mkdtempSync(join(tmpdir(), "saliency-site-results-"));
+  const store = new ResultStore(storeDir);
+  const counts = {computed: 0, reused: 0};
+  try {
+    for (const entry of models) {
+      const datasets = gallery.datasets.filter((d) => modelsForDataset([entry], d.name, d.classes).length > 0).map((d) => d.name);
+      const todo = images.filter((image) => datasets.includes(image.dataset));
+      if (todo.length === 0) continue;
+      const model = await openSiteModel(entry);
+      try {
+        // Images × classes × methods, in the order the entries list them.
+        const items: BatchItem[] = todo.flatMap((image) =>
+          image.labels.flatMap((classIndex) => methods.map((method) => ({image: {id: image.id, load: () => image}, method, classRequest: classIndex})))
         );
-        const results = await inParallelIf(pool !== null, jobs);
-        log(`precompute: ${entry.name} ${image.id} done (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-        return results;
-      });
-      const done = await inParallelIf(pool !== null, perImage);
-      for (const [i, image] of todo.entries()) {
-        predictions.push({image: image.id, model: entry.name, probabilities: await probabilities(model, image)});
-        for (const {name, result} of done[i]!) {
-          const quantised = new Uint8Array(result.map.data.length);
-          for (let k = 0; k < quantised.length; k++) quantised[k] = Math.round(Math.min(1, Math.max(0, result.map.data[k]!)) * 255);
-          const layers = (result.intermediates as {layers?: {layer: string; selectedCount: number}[]} | undefined)?.layers;
+        const done = await runBatch({model, items, methodOptions: options, out: storeDir, workers});
+        if (done.failures.length > 0)
+          throw new Error(`precompute: ${entry.name}: ${done.failures[0]!.image} ${done.failures[0]!.method}: ${done.failures[0]!.message}`);
+        counts.computed += done.computed;
+        counts.reused += done.reused;
+        log(`precompute: ${entry.name}: ${done.computed} map(s) computed, ${done.reused} reused (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        for (const image of todo) predictions.push({image: image.id, model: entry.name, probabilities: await probabilities(model, image)});
+        for (const row of done.rows) {
+          const record = store.read(row.key)!;
+          const {data} = store.readMap(row.key);
+          const quantised = new Uint8Array(data.length);
+          for (let k = 0; k < quantised.length; k++) quantised[k] = Math.round(Math.min(1, Math.max(0, data[k]!)) * 255);
           entries.push({
-            image: image.id,
+            image: record.image,
             model: entry.name,
-            method: name,
-            classIndex: result.classIndex,
-            className: result.className,
-            score: {mode: result.score.mode, value: Math.round(result.score.value * 1e5) / 1e5},
-            layer: result.layer,
-            totalMs: Math.round(result.timings.totalMs * 10) / 10,
+            method: record.method,
+            classIndex: record.classIndex,
+            className: record.className,
+            score: {mode: record.score.mode as PrecomputedEntry["score"]["mode"], value: Math.round(record.score.value * 1e5) / 1e5},
+            layer: record.layer,
+            totalMs: Math.round(record.ms * 10) / 10,
             map: maps.length,
-            width: result.map.width,
-            height: result.map.height,
-            forward: result.passes.forward,
-            ...(layers ? {masksPerLayer: Object.fromEntries(layers.map((l) => [l.layer, l.selectedCount]))} : {})
+            width: record.width,
+            height: record.height,
+            forward: record.passes.forward,
+            ...(record.masksPerLayer ? {masksPerLayer: record.masksPerLayer} : {})
           });
           maps.push(quantised);
         }
+      } finally {
+        model.dispose();
       }
-    } finally {
-      await pool?.close();
-      model.dispose();
     }
+  } finally {
+    if (!cache) rmSync(storeDir, {recursive: true, force: true});
   }
+  log(`precompute: ${counts.computed} map(s) computed, ${counts.reused} reused from ${cache ? storeDir : "nowhere (SALIENCY_SITE_CACHE=off)"}`);
   const total = maps.reduce((s, m) => s + m.length, 0);
   const all = new Uint8Array(total);
   let offset = 0;
@@ -150,22 +168,7 @@ export async function precompute(log: (line: string) => void = (line) => process
   return pack(meta, [{name: "maps", bytes: all}]);
 }
 
-/** precompute(), reusing the last result while nothing it depends on has changed. */
-export async function precomputedFile(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<Uint8Array> {
-  const {REPO_ROOT, dataDirectory} = await import("./paths.js");
-  const {join} = await import("node:path");
-  const {listSplits} = await import("./gallery.js");
-  const {listModelDirectories, modelsDirectory} = await import("./models.js");
-  const {contentKey, cachedBytes} = await import("./cache.js");
-  const key = contentKey(
-    [
-      join(REPO_ROOT, "src", "lib"),
-      join(REPO_ROOT, "loaders", "site"),
-      join(REPO_ROOT, "loaders", "backend.ts"),
-      ...listModelDirectories().map((name) => join(modelsDirectory(), name)),
-      ...listSplits().map((name) => join(dataDirectory(), name, "test", "annotations.json"))
-    ],
-    [JSON.stringify(siteProfile()), process.env.SALIENCY_BACKEND ?? "auto"]
-  );
-  return cachedBytes(`precomputed-${siteProfile().name}`, key, () => precompute(log), log);
+/** The precomputed file; every map is looked up in (or added to) the result store first. */
+export function precomputedFile(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<Uint8Array> {
+  return precompute(log);
 }
