@@ -25,7 +25,8 @@ const conv = (name: string, input: string, filter: string) => ({
 });
 const unary = (name: string, op: string, input: string) => ({name, op, input: [input], attr: {T: {type: "DT_FLOAT"}}});
 
-export async function tinyGraphModel(): Promise<tf.GraphModel> {
+/** The graph's files as tfjs writes them: GraphDef JSON, weight specs and the weights' bytes. */
+export function tinyGraphModelArtifacts(): {modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer} {
   const modelTopology = {
     node: [
       {name: "image", op: "Placeholder", attr: {dtype: {type: "DT_FLOAT"}, shape: {shape: shapeAttr([-1, 4, 4, 3])}}},
@@ -65,14 +66,11 @@ export async function tinyGraphModel(): Promise<tf.GraphModel> {
     weightData.set(new Uint8Array(b.buffer), offset);
     offset += b.byteLength;
   }
-  return tf.loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology,
-      format: "graph-model",
-      weightSpecs: weights.map(([name, shape, , dtype]) => ({name, shape, dtype})),
-      weightData: weightData.buffer
-    })
-  );
+  return {modelTopology, weightSpecs: weights.map(([name, shape, , dtype]) => ({name, shape, dtype})), weightData: weightData.buffer};
+}
+
+export async function tinyGraphModel(): Promise<tf.GraphModel> {
+  return tf.loadGraphModel(tf.io.fromMemory({...tinyGraphModelArtifacts(), format: "graph-model"}));
 }
 
 export function equivalentLayersModel(): tf.LayersModel {
