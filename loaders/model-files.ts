@@ -10,7 +10,7 @@ import {ExplainableModel, type ModelMeta} from "../src/lib/model/adapter.js";
 import {loadLayersModelFromParts, loadModelFromParts, metaFromCard} from "../src/lib/model/load.js";
 import {modelDirectory, readModelCard} from "./models/catalogue.js";
 
-export function resolveModelJson(path: string): string {
+function resolveModelJson(path: string): string {
   if (!existsSync(path)) throw new Error(`model path ${path} does not exist`);
   const file = statSync(path).isDirectory() ? join(path, "model.json") : path;
   if (!existsSync(file)) throw new Error(`no model.json in ${path}`);
@@ -43,9 +43,9 @@ export const NSFWJS_MODELS = {
   mobilenet_v2_mid: {size: 224, shards: ["group1-shard1of2", "group1-shard2of2"]},
   inception_v3: {size: 299, shards: [1, 2, 3, 4, 5, 6].map((i) => `group1-shard${i}of6`)}
 } as const;
-export const NSFWJS_CLASSES = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"];
+const NSFWJS_CLASSES = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"];
 
-export async function loadNsfwjsModel(name: keyof typeof NSFWJS_MODELS): Promise<tf.LayersModel> {
+async function loadNsfwjsModel(name: keyof typeof NSFWJS_MODELS): Promise<tf.LayersModel> {
   const require = createRequire(import.meta.url);
   let base: string;
   try {

@@ -47,7 +47,7 @@ export interface RunningServer {
 }
 
 /** The file a URL path maps to, or null; never leaves the root. */
-export function resolveStaticPath(root: string, urlPath: string): string | null {
+function resolveStaticPath(root: string, urlPath: string): string | null {
   let path: string;
   try {
     path = decodeURIComponent(urlPath.split("?")[0]!.split("#")[0]!);

@@ -28,7 +28,7 @@ export interface AdapterDescription {
 }
 
 /** Where SwiftShader's Vulkan ICD file sits in Chromium builds, most likely first. */
-export const SWIFTSHADER_ICD_CANDIDATES = [
+const SWIFTSHADER_ICD_CANDIDATES = [
   "/usr/lib/chromium/vk_swiftshader_icd.json", // Debian's chromium
   "/usr/lib/chromium-browser/vk_swiftshader_icd.json", // Ubuntu's older chromium-browser
   "/usr/lib64/chromium-browser/vk_swiftshader_icd.json", // Fedora
@@ -36,7 +36,7 @@ export const SWIFTSHADER_ICD_CANDIDATES = [
 ] as const;
 
 /** Environment variable naming the SwiftShader ICD file explicitly (overrides the candidates). */
-export const SWIFTSHADER_ICD_ENV = "SALIENCY_SWIFTSHADER_ICD";
+const SWIFTSHADER_ICD_ENV = "SALIENCY_SWIFTSHADER_ICD";
 
 const SOFTWARE_PATTERN = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|\bwarp\b/i;
 
@@ -59,7 +59,7 @@ export function adapterInfo(adapter: GPUAdapter): GPUAdapterInfo | undefined {
   return (adapter as DawnAdapter).info;
 }
 
-export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
+function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   const dawnAdapter = adapter as DawnAdapter;
   const info = dawnAdapter.info ?? ({} as Partial<GPUAdapterInfo> & {isFallbackAdapter?: boolean});
   const isFallbackAdapter = Boolean(info.isFallbackAdapter ?? dawnAdapter.isFallbackAdapter);
@@ -90,7 +90,7 @@ export function useVulkanIcd(icdFile: string): void {
 }
 
 /** Where NVIDIA's container toolkit mounts the driver's ICD file: outside the loader's search path. */
-export const NVIDIA_CONTAINER_ICD = "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json";
+const NVIDIA_CONTAINER_ICD = "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json";
 
 /** The folders the Vulkan loader searches for ICD files on Linux when no variable names them. */
 function standardIcdFolders(): string[] {
@@ -138,7 +138,7 @@ export function findVulkanDrivers(): VulkanDrivers {
  * XDG_RUNTIME_DIR is part of the recipe known to work on these machines (containers and CI often
  * leave it unset, and desktop-oriented driver code looks for it); a private empty one is harmless.
  */
-export function ensureXdgRuntimeDir(): string {
+function ensureXdgRuntimeDir(): string {
   if (!process.env.XDG_RUNTIME_DIR) {
     process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), "saliency-xdg-")); // mkdtemp makes it 0700
   }
@@ -175,7 +175,7 @@ function preloadSharedLibrary(file: string): string | null {
  * SwiftShader ICD is preloaded; it is the standard Khronos loader and finds any driver.
  * Linux only: elsewhere Dawn uses Metal or Direct3D and this is a no-op.
  */
-export function ensureVulkanLoader(extraFolders: readonly string[] = []): VulkanLoaderStatus {
+function ensureVulkanLoader(extraFolders: readonly string[] = []): VulkanLoaderStatus {
   if (process.platform !== "linux") return {loader: null, reason: `not needed on ${process.platform}`};
   if (loaderStatus?.loader) return loaderStatus;
   const systemError = preloadSharedLibrary("libvulkan.so.1");

@@ -12,7 +12,8 @@ import {
   type DatasetName,
   type Sample
 } from "../loaders/datasets/index.js";
-import {boxOfMask, decodeRle, encodeRle, maskArea} from "../loaders/datasets/masks.js";
+import {boxOfMask, decodeRle, encodeRle} from "../loaders/datasets/masks.js";
+import {maskArea} from "../src/lib/metrics/masks.js";
 import {decodePng, encodePng} from "../loaders/datasets/png.js";
 import {renderScene, sampleFromPlan, type PlannedScene} from "../loaders/datasets/scene.js";
 import {planShapesPairsScene} from "../loaders/datasets/shapes-pairs.js";

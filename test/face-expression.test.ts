@@ -11,7 +11,7 @@ import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
 import {detectFaces, faceApiModule} from "../loaders/faces/detect.js";
-import {readPhoto, readPhotoSources} from "../loaders/faces/photos.js";
+import {readPhoto, readPhotoSources} from "./helpers/faces.js";
 import {loadModelFile, readModelMeta} from "../loaders/model-files.js";
 import {buildFaceExpressionModel, FACE_EXPRESSION_CLASSES, faceApiRoot, loadPackageWeightMap} from "../scripts/port-face-expression.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";

@@ -7,8 +7,9 @@ import {readFileSync} from "node:fs";
 import {join} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
-import {detectFaceInputs, detectFaces} from "../loaders/faces/detect.js";
-import {readPhoto, readPhotoSources, PHOTOS_DIR} from "../loaders/faces/photos.js";
+import {detectFaces} from "../loaders/faces/detect.js";
+import {PHOTOS_DIR} from "../loaders/faces/photos.js";
+import {detectFaceInputs, readPhoto, readPhotoSources} from "./helpers/faces.js";
 import {boxToCrop, boxToImage, cropPixels, cropToImage, imageToCrop, isSmallFace, mapToImage, squareCrop, type FaceBox} from "../src/lib/model/face-crop.js";
 
 const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-9);

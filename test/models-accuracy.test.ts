@@ -10,7 +10,8 @@ import {selectNodeBackend} from "../loaders/backend.js";
 import {isPretrained, listModels} from "../loaders/models/catalogue.js";
 import {getDataset, isDatasetName} from "../loaders/datasets/index.js";
 import {loadSplit, testSplitDirectory} from "../loaders/datasets/splits.js";
-import {CARD_JSON, readCard} from "../loaders/models/card.js";
+import {CARD_JSON} from "../loaders/models/card.js";
+import {readCard} from "./helpers/model-card.js";
 import {loadLayersModelFromDir} from "../loaders/models/load.js";
 import {MODEL_JSON} from "../loaders/models/save.js";
 import {evaluate} from "../loaders/train/evaluate.js";
@@ -37,7 +38,7 @@ describe("committed models", () => {
       for (const file of [MODEL_JSON, CARD_JSON]) {
         expect(existsSync(join(dir, file)), `${dir}/${file} is missing (training unfinished?)`).toBe(true);
       }
-      const card = await readCard(dir);
+      const card = readCard(dir);
       if (!isDatasetName(card.dataset)) throw new Error(`${name}: unknown data set ${card.dataset}`);
       const model = await loadLayersModelFromDir(dir);
       const split = loadSplit(testSplitDirectory(card.dataset));

@@ -7,11 +7,13 @@ import {readFileSync} from "node:fs";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import {getDataset, SHAPE_CLASS_NAMES, TEST_SEED, TRAIN_SEED, VALIDATION_SEED} from "../loaders/datasets/index.js";
-import {boxOfMask, maskArea} from "../loaders/datasets/masks.js";
+import {boxOfMask} from "../loaders/datasets/masks.js";
+import {maskArea} from "../src/lib/metrics/masks.js";
 import {encodePng} from "../loaders/datasets/png.js";
 import {layerFootprint, renderScene, sampleFromPlan} from "../loaders/datasets/scene.js";
 import {SCENES_MIN_VISIBLE_AFTER_CLUTTER} from "../loaders/datasets/scenes-compose.js";
-import {planScenesScene, SCENES_MAX_OBJECTS, SCENES_SIZE, SCENES_SIZE_BINS, sizeBinOf} from "../loaders/datasets/scenes.js";
+import {planScenesScene, SCENES_MAX_OBJECTS, SCENES_SIZE, SCENES_SIZE_BINS} from "../loaders/datasets/scenes.js";
+import {sizeBinOf} from "./helpers/scene-size-bins.js";
 import {
   annotateSample,
   formatAnnotations,

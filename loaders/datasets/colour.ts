@@ -5,7 +5,7 @@ import type {Bounds} from "./geometry.js";
 export type Rgb = readonly [number, number, number];
 
 /** h in [0, 1), s and v in [0, 1] -> RGB 0..255. */
-export function hsv(h: number, s: number, v: number): Rgb {
+function hsv(h: number, s: number, v: number): Rgb {
   const i = Math.floor(h * 6) % 6;
   const f = h * 6 - Math.floor(h * 6);
   const p = v * (1 - s);
@@ -22,11 +22,11 @@ export function hsv(h: number, s: number, v: number): Rgb {
   return [r * 255, g * 255, b * 255];
 }
 
-export function colourDistance(a: Rgb, b: Rgb): number {
+function colourDistance(a: Rgb, b: Rgb): number {
   return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 }
 
-export function luma(c: Rgb): number {
+function luma(c: Rgb): number {
   return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
 }
 

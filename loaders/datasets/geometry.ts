@@ -142,16 +142,6 @@ export function placeSdf(unit: Sdf, placement: Placement): Sdf {
   };
 }
 
-/** Unit-space point -> pixel position under a placement (inverse of the mapping in placeSdf). */
-export function placePoint(u: number, v: number, placement: Placement): Point {
-  const aspect = placement.aspect ?? 1;
-  const x = u * placement.scale * aspect;
-  const y = v * placement.scale;
-  const cos = Math.cos(placement.angle);
-  const sin = Math.sin(placement.angle);
-  return [placement.cx + x * cos - y * sin, placement.cy + x * sin + y * cos];
-}
-
 /** Pixel bounds of a set of points grown by `margin`, clipped to the image. */
 export function boundsOfPoints(points: readonly Point[], margin: number, width: number, height: number): Bounds {
   let minX = Infinity;

@@ -6,12 +6,10 @@ import {createDefectsDataset, DEFECT_CLASS_NAMES} from "./defects.js";
 import {createScenesDataset} from "./scenes.js";
 import type {Dataset, DatasetName} from "./types.js";
 
-export type {Dataset, DatasetName, Instance, Sample} from "./types.js";
-export type {GeneratorOptions} from "./dataset-options.js";
-export {DEFAULT_SIZE} from "./dataset-options.js";
+export type {Dataset, DatasetName, Sample} from "./types.js";
 export {SHAPE_CLASS_NAMES} from "./shape-classes.js";
-export {TEST_SEED, TRAIN_SEED, VALIDATION_SEED, sampleSeed} from "./seeds.js";
-export {createShapesDataset, createShapesPairsDataset, createDefectsDataset, createScenesDataset, DEFECT_CLASS_NAMES};
+export {TEST_SEED, TRAIN_SEED, VALIDATION_SEED} from "./seeds.js";
+export {DEFECT_CLASS_NAMES};
 
 export const DATASET_NAMES: readonly DatasetName[] = ["shapes", "shapes-pairs", "defects", "scenes"];
 

@@ -19,11 +19,5 @@ export function boxOfMask(mask: Uint8Array, width: number, height: number): [num
   return x1 < 0 ? null : [x0, y0, x1 + 1, y1 + 1];
 }
 
-export function maskArea(mask: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
-  return n;
-}
-
 // The annotation encoding lives with the engine's masks: pages and Node decode it the same way.
 export {decodeRle, encodeRle} from "../../src/lib/metrics/masks.js";

@@ -57,7 +57,7 @@ export interface RenderedScene {
   masks: Uint8Array[];
 }
 
-export function coverageOf(distance: number, edgeWidth: number): number {
+function coverageOf(distance: number, edgeWidth: number): number {
   return Math.min(1, Math.max(0, 0.5 - distance / edgeWidth));
 }
 

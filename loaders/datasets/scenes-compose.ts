@@ -16,7 +16,7 @@ import {SHAPE_CLASSES} from "./shape-classes.js";
 import {valueNoise, sampleField} from "./value-noise.js";
 
 /** An instance keeps at least this share of its drawn pixels after later instances (VOC-like occlusion)... */
-export const SCENES_MIN_VISIBLE_SHARE = 0.55;
+const SCENES_MIN_VISIBLE_SHARE = 0.55;
 /** ...and at least this share after the clutter drawn on top. */
 export const SCENES_MIN_VISIBLE_AFTER_CLUTTER = 0.5;
 /** A decoy on top may hide at most this share of an instance's visible pixels. */

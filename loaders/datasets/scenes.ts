@@ -22,7 +22,7 @@ import type {Dataset} from "./types.js";
 export const SCENES_SIZE = 128;
 
 /** Share of images with 1, 2 or 3 classes (cumulative thresholds below). */
-export const SCENES_CLASS_COUNT_SHARES = [0.2, 0.4, 0.4] as const;
+const SCENES_CLASS_COUNT_SHARES = [0.2, 0.4, 0.4] as const;
 export const SCENES_MAX_OBJECTS = 4;
 
 /** Radius ranges (px at 128x128) by object count; a lone object may fill most of the image. */
@@ -41,12 +41,6 @@ export const SCENES_SIZE_BINS = [
   {name: "large", from: 0.1},
   {name: "huge", from: 0.4}
 ] as const;
-
-export function sizeBinOf(areaShare: number): (typeof SCENES_SIZE_BINS)[number]["name"] {
-  let bin: (typeof SCENES_SIZE_BINS)[number]["name"] = "small";
-  for (const b of SCENES_SIZE_BINS) if (areaShare >= b.from) bin = b.name;
-  return bin;
-}
 
 function shuffle<T>(rng: Random, items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {

@@ -11,10 +11,10 @@ import * as tf from "@tensorflow/tfjs";
 import {createRequire} from "node:module";
 import {dirname, join} from "node:path";
 import type * as FaceApi from "@vladmandic/face-api";
-import {squareCrop, cropPixels, isSmallFace, type CropOptions, type FaceBox, type FaceCrop, type RgbPixels} from "../../src/lib/model/face-crop.js";
+import type {FaceBox, RgbPixels} from "../../src/lib/model/face-crop.js";
 
 export type FaceDetectorName = "ssd" | "tiny";
-export const FACE_DETECTORS: readonly FaceDetectorName[] = ["ssd", "tiny"];
+const FACE_DETECTORS: readonly FaceDetectorName[] = ["ssd", "tiny"];
 
 export interface DetectOptions {
   /** "ssd" (SSD MobileNetV1, the package's most accurate detector) or "tiny" (Tiny Face Detector). */
@@ -60,7 +60,7 @@ export function faceApiModule(): typeof FaceApi {
 }
 
 /** Loads a detector's weights from the package's model/ folder (once per process). */
-export function loadDetector(name: FaceDetectorName): Promise<void> {
+function loadDetector(name: FaceDetectorName): Promise<void> {
   if (!FACE_DETECTORS.includes(name)) throw new Error(`unknown face detector "${name}": choose one of ${FACE_DETECTORS.join(", ")}`);
   let promise = loaded.get(name);
   if (!promise) {
@@ -120,22 +120,4 @@ export async function detectFaces(image: RgbPixels, options: DetectOptions = {})
   } finally {
     input.dispose();
   }
-}
-
-export interface FaceInput {
-  face: DetectedFace;
-  crop: FaceCrop;
-  /** The crop resized to the model input (outSize × outSize RGB). */
-  pixels: {width: number; height: number; rgb: Uint8Array};
-  /** The face box is small: its crop is mostly upsampled (warn the reader). */
-  small: boolean;
-}
-
-/** Detects the faces and cuts each one's square crop (see squareCrop), in detection order. */
-export async function detectFaceInputs(image: RgbPixels, options: DetectOptions & CropOptions = {}): Promise<FaceInput[]> {
-  const faces = await detectFaces(image, options);
-  return faces.map((face) => {
-    const crop = squareCrop(face.box, image.width, image.height, options);
-    return {face, crop, pixels: cropPixels(image, crop), small: isSmallFace(face.box)};
-  });
 }

@@ -20,13 +20,13 @@ import {decodeImage} from "../image-io.js";
 import {detectFaces} from "./detect.js";
 import {PHOTOS_DIR, type PhotoSource} from "./photos.js";
 
-export const MAX_SIDE = 1024;
-export const JPEG_QUALITY = 90;
+const MAX_SIDE = 1024;
+const JPEG_QUALITY = 90;
 
 type Wanted = Omit<PhotoSource, "faces" | "processing" | "package"> & {debian: string};
 
 /** Every photograph with faces found in the Debian packages searched (see data/README.md). */
-export const WANTED: Wanted[] = [
+const WANTED: Wanted[] = [
   {
     file: "astronaut.jpg",
     title: "Astronaut Eileen Collins (NASA portrait, smiling)",

@@ -1,10 +1,5 @@
-/**
- * The committed photographs (data/photos/): their sources and licences from sources.json, and
- * their pixels decoded as the CLI decodes any image (loaders/image-io.ts).
- */
-import {readFileSync} from "node:fs";
+/** The committed photographs (data/photos/) and the record of their sources and licences (sources.json). */
 import {join} from "node:path";
-import {readImageFile} from "../image-io.js";
 
 export const PHOTOS_DIR = join(import.meta.dirname, "..", "..", "data", "photos");
 
@@ -23,22 +18,4 @@ export interface PhotoSource {
   faces: number;
   /** How the committed file was made from the original. */
   processing: string;
-}
-
-export function readPhotoSources(dir = PHOTOS_DIR): PhotoSource[] {
-  const path = join(dir, "sources.json");
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  const photos = (json as {photos?: unknown}).photos;
-  if (!Array.isArray(photos)) throw new Error(`${path}: expected {"photos": [...]}`);
-  return photos as PhotoSource[];
-}
-
-/** A committed photo's RGB pixels. */
-export function readPhoto(file: string, dir = PHOTOS_DIR): Promise<{width: number; height: number; rgb: Uint8Array}> {
-  return readImageFile(join(dir, file));
 }

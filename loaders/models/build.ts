@@ -3,7 +3,7 @@ import type * as tf from "@tensorflow/tfjs";
 import {buildVgg} from "./vgg.js";
 import {buildResnet} from "./resnet.js";
 
-export const ARCHITECTURES = ["vgg", "resnet"] as const;
+const ARCHITECTURES = ["vgg", "resnet"] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 
 export function isArchitectureName(name: string): name is ArchitectureName {

@@ -120,11 +120,3 @@ export function summariseArchitecture(model: tf.LayersModel, family: string): Ar
 export async function writeCard(dir: string, card: ModelCard): Promise<void> {
   await writeFileAtomic(join(dir, CARD_JSON), JSON.stringify(card, null, 2) + "\n");
 }
-
-/** The card of a model trained here (loaders/train writes it); its absence is an error. */
-export async function readCard(dir: string): Promise<ModelCard> {
-  const {readModelCard} = await import("./catalogue.js");
-  const card = readModelCard(dir);
-  if (card === null) throw new Error(`${dir} has no ${CARD_JSON}`);
-  return card as unknown as ModelCard;
-}

@@ -21,9 +21,9 @@ export interface ResnetOptions {
   blocksPerStage?: readonly number[];
 }
 
-export const RESNET_DEFAULT_STEM = 16;
-export const RESNET_DEFAULT_STAGES = [32, 64, 128] as const;
-export const RESNET_DEFAULT_BLOCKS = [1, 1, 1] as const;
+const RESNET_DEFAULT_STEM = 16;
+const RESNET_DEFAULT_STAGES = [32, 64, 128] as const;
+const RESNET_DEFAULT_BLOCKS = [1, 1, 1] as const;
 
 type T = tf.SymbolicTensor;
 

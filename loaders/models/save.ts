@@ -8,7 +8,7 @@ import {mkdir, rename, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 
 export const MODEL_JSON = "model.json";
-export const WEIGHTS_BIN = "weights.bin";
+const WEIGHTS_BIN = "weights.bin";
 
 /** Joins tfjs' WeightData (one buffer or several) into one ArrayBuffer. */
 export function joinWeightData(data: tf.io.WeightData | undefined): ArrayBuffer {
@@ -23,7 +23,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await rename(temp, path);
 }
 
-export function directorySaveHandler(dir: string): tf.io.IOHandler {
+function directorySaveHandler(dir: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new Error("binary model topology is not supported");

@@ -23,8 +23,8 @@ export interface VggOptions {
   batchNormFromBlock?: number;
 }
 
-export const VGG_DEFAULT_FILTERS = [16, 32, 64, 128, 128] as const;
-export const VGG_DEFAULT_CONVS = [1, 1, 1, 2, 2] as const;
+const VGG_DEFAULT_FILTERS = [16, 32, 64, 128, 128] as const;
+const VGG_DEFAULT_CONVS = [1, 1, 1, 2, 2] as const;
 
 export function buildVgg(options: VggOptions): tf.LayersModel {
   const size = options.inputSize ?? 64;

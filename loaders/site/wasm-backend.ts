@@ -13,8 +13,8 @@ import {readFileSync} from "node:fs";
 import {createRequire} from "node:module";
 import {dirname, join} from "node:path";
 
-export const WASM_CORE_GLOBAL = "__saliencyTfjsCore";
-export const WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"] as const;
+const WASM_CORE_GLOBAL = "__saliencyTfjsCore";
+const WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"] as const;
 
 function packageDist(): string {
   const require = createRequire(import.meta.url);

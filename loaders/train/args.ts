@@ -24,7 +24,7 @@ export interface TrainArgs {
   init: string | null;
 }
 
-export const USAGE =
+const USAGE =
   "usage: tsx loaders/train/main.ts --model vgg|resnet --dataset shapes|defects|scenes [--steps N] [--batch 32] [--lr 1e-3] " +
   "[--seed S] [--backend auto|wasm|cpu|tensorflow] [--out data/models/<model>-<dataset>] [--resume] [--augment] " +
   "[--checkpoint-every 100] [--validation 512] [--workers 1] [--init data/models/<trained>] [--note text]";

@@ -11,7 +11,7 @@ import {loadLayersModelFromDir} from "../models/load.js";
 import {joinWeightData, saveLayersModelToDir, writeFileAtomic} from "../models/save.js";
 import type {NamedTensor, Trainer} from "./trainer.js";
 
-export const CHECKPOINT_DIR = "checkpoint";
+const CHECKPOINT_DIR = "checkpoint";
 
 export interface CheckpointState {
   step: number;
@@ -22,7 +22,7 @@ export interface CheckpointState {
   lastValidationAccuracy: number | null;
 }
 
-export function checkpointDir(outDir: string): string {
+function checkpointDir(outDir: string): string {
   return join(outDir, CHECKPOINT_DIR);
 }
 

@@ -11,7 +11,7 @@ export interface Evaluation {
   predictions: number[];
 }
 
-export function predictClasses(model: tf.LayersModel, samples: readonly Sample[], batchSize = 64): number[] {
+function predictClasses(model: tf.LayersModel, samples: readonly Sample[], batchSize = 64): number[] {
   const predictions: number[] = [];
   for (let start = 0; start < samples.length; start += batchSize) {
     const batch = samplesToBatch(samples.slice(start, start + batchSize));

@@ -20,8 +20,8 @@ import {
   type MultiLabelEvaluation
 } from "./multilabel.js";
 
-export const ECE_BINS = 15;
-export const SCORE_QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
+const ECE_BINS = 15;
+const SCORE_QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
 
 export function multiLabelValidation(model: tf.LayersModel, samples: readonly Sample[], classNames: readonly string[]): MultiLabelEvaluation {
   return evaluateMultiLabel(predictLogits(model, samples), multiHotTargets(samples, classNames.length), classNames);

@@ -16,7 +16,7 @@ function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
 }
 
-export function formatProgress(report: ProgressReport, width = 24): string {
+function formatProgress(report: ProgressReport, width = 24): string {
   const fraction = Math.min(1, report.step / report.total);
   const filled = Math.round(fraction * width);
   const bar = "#".repeat(filled) + "-".repeat(width - filled);

@@ -13,7 +13,7 @@ interface MomentumLayer {
   momentum: number;
 }
 
-export function batchNormLayers(model: tf.LayersModel): tf.layers.Layer[] {
+function batchNormLayers(model: tf.LayersModel): tf.layers.Layer[] {
   return model.layers.filter((layer) => layer.getClassName() === "BatchNormalization");
 }
 

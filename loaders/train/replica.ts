@@ -8,7 +8,7 @@
  * through the main thread.
  */
 import * as tf from "@tensorflow/tfjs";
-import {adamFromState, readAdamState, type AdamState} from "./adam-state.js";
+import {adamFromState, readAdamState} from "./adam-state.js";
 import type {ReplicaSetup, ReplicaState, ReplicaStep, ReplicaStepResult, TrainingShard} from "./replica-protocol.js";
 
 /** Words of the control block: barrier arrivals, barrier generation, abort flag. */
@@ -37,7 +37,7 @@ function barrier(control: Int32Array, parties: number): void {
 }
 
 /** Contiguous part `rank` of 0..length−1 split into `parts` near-equal parts. */
-export function partOf(length: number, parts: number, rank: number): [number, number] {
+function partOf(length: number, parts: number, rank: number): [number, number] {
   const base = Math.floor(length / parts);
   const extra = length % parts;
   const from = rank * base + Math.min(rank, extra);
@@ -155,5 +155,3 @@ export class TrainingReplica {
     });
   }
 }
-
-export type {AdamState};

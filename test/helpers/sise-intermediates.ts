@@ -1,6 +1,6 @@
 /** SISE's and Ada-SISE's intermediates, typed for tests. */
 import type {Explanation} from "../../src/lib/explain/types.js";
-import type {SiseFusionReport, SiseLayerReport} from "../../src/lib/methods/sise.js";
+import type {SiseFusionReport, SiseLayerReport} from "../../src/lib/explain/layer-sampling.js";
 
 export interface SiseIntermediates {
   selection: string;

@@ -1,9 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
-import {integratedGradCam, type IntegratedGradCamOptions} from "../../src/lib/methods/igcam.js";
+import {integratedGradCam} from "../../src/lib/methods/igcam.js";
+import type {ExplainOptions} from "../../src/lib/explain/types.js";
 import {getMethod} from "../../src/lib/methods/registry.js";
 import {linearHeadCase, minmax, relu, residualCase} from "../helpers/reference-cases.js";
 import {expectCancelsAfterTwoBatches} from "../helpers/cancellation.js";
+
+type IntegratedGradCamOptions = ExplainOptions<typeof integratedGradCam.params>;
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

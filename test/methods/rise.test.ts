@@ -1,11 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {drawRiseMask} from "../../src/lib/explain/rise-masks.js";
-import {rise, type RiseOptions} from "../../src/lib/methods/rise.js";
+import {rise} from "../../src/lib/methods/rise.js";
+import type {ExplainOptions} from "../../src/lib/explain/types.js";
 import {seededRandom} from "../../src/lib/random.js";
 import {expectCancelsAfterTwoBatches} from "../helpers/cancellation.js";
 import {linearHeadCase, minmax, residualCase} from "../helpers/reference-cases.js";
 import {referenceRiseMask} from "../helpers/rise-reference.js";
+
+type RiseOptions = ExplainOptions<typeof rise.params>;
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -5,11 +5,14 @@ import {otsuGate} from "../../src/lib/maps/otsu.js";
 import {resizeBilinearArray} from "../../src/lib/maps/resize.js";
 import {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {type PassExecutor} from "../../src/lib/explain/executor.js";
-import {sise, type SiseOptions} from "../../src/lib/methods/sise.js";
+import {sise} from "../../src/lib/methods/sise.js";
+import type {ExplainOptions} from "../../src/lib/explain/types.js";
 import {inProcessExecutor} from "../helpers/in-process-executor.js";
 import {linearHeadCase, minmax, residualCase} from "../helpers/reference-cases.js";
 import {siseIntermediates as intermediatesOf} from "../helpers/sise-intermediates.js";
 import {testImage} from "../helpers/tiny-models.js";
+
+type SiseOptions = ExplainOptions<typeof sise.params>;
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -8,7 +8,7 @@ import {seededRandom} from "../random.js";
 import {assertModelFinite} from "./finite.js";
 import {choice} from "./params.js";
 
-export const BASELINES = ["black", "blur", "noise"] as const;
+const BASELINES = ["black", "blur", "noise"] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
 export const baselineParam = choice(BASELINES, "black", "path baseline x' in pixel space", {

@@ -49,4 +49,4 @@ export async function scoreMaskRecipe(model: ExplainableModel, request: MaskReci
   }
 }
 
-export type {ChannelPlanes, MaskRecipe, MaskRecipeRequest, MaskRecipeResult, MaskWeighting} from "./types.js";
+export type {MaskRecipeRequest, MaskRecipeResult} from "./types.js";

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type {MaskSource} from "./types.js";
 
 /** minmax per mask over its pixels, for masks [b, H, W, 1]. */
-export function minmaxPerMask(masks: tf.Tensor4D): tf.Tensor4D {
+function minmaxPerMask(masks: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const min = tf.min(masks, [1, 2, 3], true);
     const max = tf.max(masks, [1, 2, 3], true);

@@ -7,8 +7,6 @@ import type {ExplainableModel} from "../model/adapter.js";
 import {SCORE_MODES, type ScoreMode} from "../model/score.js";
 import type {BatchParam, ChoiceParam, ParamSchema, ParamSpec, ParamValues} from "./param-types.js";
 
-export type {ParamSchema, ParamSpec, ParamValues} from "./param-types.js";
-
 /** A choice whose type is the union of its choices. */
 export function choice<const C extends string>(choices: readonly C[], value: C, help: string, extra: Partial<ChoiceParam<C>> = {}): ChoiceParam<C> {
   return {kind: "choice", choices, default: value, help, ...extra};
@@ -32,7 +30,7 @@ export function flagOf(name: string, spec: ParamSpec): string {
   return spec.flag ?? name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-export function labelOf(name: string, spec: ParamSpec): string {
+function labelOf(name: string, spec: ParamSpec): string {
   return spec.label ?? name;
 }
 
@@ -40,7 +38,7 @@ export function labelOf(name: string, spec: ParamSpec): string {
 const BATCH_MEMORY_BYTES = 512 * 1024 * 1024;
 
 /** Floats one image occupies across every layer's output: what a pass keeps until it ends. */
-export function activationFloatsPerImage(model: ExplainableModel): number {
+function activationFloatsPerImage(model: ExplainableModel): number {
   let total = model.inputHeight * model.inputWidth * 3;
   for (const layer of model.layers) total += layer.outputShape.reduce<number>((n, d) => n * (d ?? 1), 1);
   return total;
@@ -66,7 +64,7 @@ function rangeText(spec: ParamSpec & {min: number; max: number; exclusiveMin?: b
  * Checks one value against its declaration; `label` names it in the error ("steps", or "--steps"
  * from the CLI). Model-dependent kinds (layer, layers, class) are checked against `model`.
  */
-export function checkParam(name: string, spec: ParamSpec, value: unknown, label = labelOf(name, spec)): unknown {
+function checkParam(name: string, spec: ParamSpec, value: unknown, label = labelOf(name, spec)): unknown {
   switch (spec.kind) {
     case "int":
     case "batch": {
@@ -110,7 +108,7 @@ export function checkParam(name: string, spec: ParamSpec, value: unknown, label 
 }
 
 /** Requested layers, validated, de-duplicated and in graph order (a cascade runs shallow to deep). */
-export function orderedLayers(model: ExplainableModel, requested: readonly string[] | undefined): string[] {
+function orderedLayers(model: ExplainableModel, requested: readonly string[] | undefined): string[] {
   const names = requested ?? model.blockEnds;
   if (names.length === 0) throw new Error(`model "${model.meta.name}" has no block ends to sample: pass layers`);
   const nodes = [...new Set(names)].map((name) => model.camNode(name));
@@ -180,11 +178,6 @@ export function parseParamText(name: string, spec: ParamSpec, text: string): unk
     default:
       return checkParam(name, spec, text, label);
   }
-}
-
-/** Defaults of a schema that need no model (for pages and `--help`). */
-export function staticDefault(spec: ParamSpec): unknown {
-  return "default" in spec ? spec.default : undefined;
 }
 
 /** A method's cheap settings for smoke runs: every parameter that declares a `quick` value. */

@@ -1,13 +1,13 @@
 /**
  * The one image → model input path: RGB pixels (0..255) resized bilinearly (half-pixel centres)
- * to the model's input size, one image or a batch. Pages, loaders, bench and CLI all use it, so a
+ * to the model's input size. Pages, loaders, bench and CLI all use it, so a
  * map computed anywhere starts from the same input values.
  */
 import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../model/adapter.js";
 import type {RgbImage} from "./types.js";
 
-export function validateImage(image: RgbImage): RgbImage {
+function validateImage(image: RgbImage): RgbImage {
   const {width, height, rgb} = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`image size must be positive integers, got ${width}x${height}`);
@@ -19,7 +19,7 @@ export function validateImage(image: RgbImage): RgbImage {
 }
 
 /** Pixel tensor [1, H, W, 3] (0..255) at `height`×`width`. */
-export function resizedPixels(image: RgbImage, height: number, width: number): tf.Tensor4D {
+function resizedPixels(image: RgbImage, height: number, width: number): tf.Tensor4D {
   validateImage(image);
   return tf.tidy(() => {
     const raw = tf.tensor4d(Float32Array.from(image.rgb), [1, image.height, image.width, 3]);
@@ -31,20 +31,4 @@ export function resizedPixels(image: RgbImage, height: number, width: number): t
 /** Pixel tensor [1, H, W, 3] (0..255) at the model's input size. */
 export function imageToPixels(model: ExplainableModel, image: RgbImage): tf.Tensor4D {
   return resizedPixels(image, model.inputHeight, model.inputWidth);
-}
-
-/** Pixel tensor [N, H, W, 3] of several images, each resized to the model's input size. */
-export function imagesToPixels(model: ExplainableModel, images: readonly RgbImage[]): tf.Tensor4D {
-  if (images.length === 0) throw new Error("no images to batch");
-  return tf.tidy(() => tf.concat(images.map((image) => imageToPixels(model, image))) as tf.Tensor4D);
-}
-
-/** The image at the model's input size as RGB values (rounded to 0..255 bytes, as a canvas would keep them). */
-export async function imageAtModelSize(model: ExplainableModel, image: RgbImage): Promise<RgbImage & {rgb: Uint8ClampedArray}> {
-  const pixels = imageToPixels(model, image);
-  try {
-    return {width: model.inputWidth, height: model.inputHeight, rgb: Uint8ClampedArray.from(await pixels.data())};
-  } finally {
-    pixels.dispose();
-  }
 }

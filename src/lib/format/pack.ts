@@ -76,9 +76,3 @@ export function unpack<M>(buffer: ArrayBuffer | Uint8Array, source = "packed fil
 export function partBuffer(part: Uint8Array): ArrayBuffer {
   return part.slice().buffer as ArrayBuffer;
 }
-
-/** A Float32Array view when the part is aligned (it always is in a packed file), else a copy. */
-export function float32Part(part: Uint8Array): Float32Array {
-  if (part.byteOffset % 4 === 0 && part.byteLength % 4 === 0) return new Float32Array(part.buffer, part.byteOffset, part.byteLength / 4);
-  return new Float32Array(partBuffer(part));
-}

@@ -14,10 +14,9 @@ import {defineMethod} from "../explain/pipeline.js";
 import {runGradientBatches} from "../explain/scoring.js";
 import {targetFromLogits} from "../explain/target.js";
 import {finalMap} from "../explain/upsample.js";
-import type {ExplainOptions} from "../explain/types.js";
 import {meanGradients, weightedChannelSum} from "../explain/weights.js";
 
-export const IGCAM_VARIANTS = ["paper", "code", "integrated-weights"] as const;
+const IGCAM_VARIANTS = ["paper", "code", "integrated-weights"] as const;
 
 export const integratedGradCam = defineMethod({
   name: "igcam",
@@ -75,5 +74,3 @@ export const integratedGradCam = defineMethod({
     return {map, target, layer, passes: {forward: steps + (needsBaseline ? 2 : 1), backward: steps}, intermediates};
   }
 });
-
-export type IntegratedGradCamOptions = ExplainOptions<typeof integratedGradCam.params>;

@@ -9,7 +9,6 @@ import {defineMethod} from "../explain/pipeline.js";
 import {riseCellSize, riseMaskSource} from "../explain/rise-masks.js";
 import {scoreMasks} from "../explain/scoring.js";
 import {targetOfImage} from "../explain/target.js";
-import type {ExplainOptions} from "../explain/types.js";
 import {finalMap} from "../explain/upsample.js";
 
 export const rise = defineMethod({
@@ -61,5 +60,3 @@ export const rise = defineMethod({
     };
   }
 });
-
-export type RiseOptions = ExplainOptions<typeof rise.params>;

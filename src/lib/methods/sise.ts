@@ -9,7 +9,7 @@ import type {ParamSchema, ParamValues} from "../explain/param-types.js";
 import {batchParam, choice, classParam, scoreParam} from "../explain/params.js";
 import {defineMethod} from "../explain/pipeline.js";
 import {thresholdSelection, type SelectionStrategy} from "../explain/selection.js";
-import type {ExplainOptions, Method} from "../explain/types.js";
+import type {Method} from "../explain/types.js";
 import {upsampleAndNormalizeMap} from "../explain/upsample.js";
 
 /** What SISE and Ada-SISE share; each adds its selection's own parameters. */
@@ -65,6 +65,3 @@ export const sise = defineSise({
   params: {...siseParams, mu: {kind: "number", min: -1, max: 1, default: 0, help: "μ of the rule α_k > μ·β", slider: {step: 0.05}}},
   strategy: ({mu}) => thresholdSelection(mu)
 });
-
-export type SiseOptions = ExplainOptions<typeof sise.params>;
-export type {SiseFusionReport, SiseLayerReport} from "../explain/layer-sampling.js";
