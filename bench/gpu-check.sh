@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
-# The GPU check of bench/gpu.ts, for a lent NVIDIA machine that has no Node, no npm, no network
-# and possibly no Vulkan loader (libvulkan.so.1): everything it needs travels in one archive.
+# bench/gpu.ts on a GPU machine that may have no Node, no npm, no network and no Vulkan loader
+# (libvulkan.so.1): everything the bench needs travels in one archive.
 #
-#   bash bench/gpu-check.sh pack         here: writes .gpu-bench/gpu-bench.tar.xz (~35 MB; git-ignored
-#                                        through .git/info/exclude): node, the bench bundled with
-#                                        tfjs and the engine, the wasm binaries, the `webgpu` package
-#                                        (Dawn, linux-x64 only) and a Vulkan loader
-#   bash bench/gpu-check.sh run [ARGS]   there, in the repository root: unpacks to /tmp, reports the
-#                                        GPU, the Vulkan loader and drivers, then runs the bench with
-#                                        --require-hardware (ARGS are passed on, e.g. --quick)
+#   bash bench/gpu-check.sh pack         on an x86-64 development machine: writes .gpu-bench/gpu-bench.tar.xz
+#                                        (~35 MB, git-ignored): node, the bench bundled with tfjs and the
+#                                        engine, the wasm binaries, the `webgpu` package (Dawn, linux-x64
+#                                        only) and a Vulkan loader
+#   bash bench/gpu-check.sh run [ARGS]   on the GPU machine, in a copy of the repository that includes
+#                                        .gpu-bench/: unpacks to /tmp, reports the GPU, the Vulkan loader and
+#                                        drivers, then runs the bench with --require-hardware; ARGS go to the
+#                                        bench (e.g. --quick, --json FILE)
 #
-# With the device tool: run(command="bash bench/gpu-check.sh run", carry=[".gpu-bench"], timeout_s=420).
-# The bench writes its JSON to $OUT/gpu-bench.json when OUT is set. Trained models travel with the
-# repository (data/models/*/). Environment:
+# The trained models come with the repository (data/models/*/). Environment:
 #   GPU_CHECK_ALLOW_SOFTWARE=1   do not pass --require-hardware (to try the archive here, on SwiftShader)
 #   GPU_CHECK_NODE=packed        use the packed node even when a node >= 20 is installed
 set -euo pipefail
@@ -26,7 +25,6 @@ pack() {
     echo "gpu-check pack: this machine is $(uname -m); the GPU machine is x86-64 and needs x86-64 node and Dawn" >&2
     exit 1
   fi
-  grep -qx '/.gpu-bench/' .git/info/exclude 2>/dev/null || echo '/.gpu-bench/' >>.git/info/exclude
   local stage
   stage="$(mktemp -d)"
   trap 'rm -rf "$stage"' RETURN
@@ -61,14 +59,14 @@ pack() {
   mkdir -p "$PACK_DIR"
   tar -C "$stage" -cf - . | xz -T0 -6 >"$ARCHIVE.part"
   mv "$ARCHIVE.part" "$ARCHIVE"
-  echo "packed $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1)); on the GPU machine: bash bench/gpu-check.sh run (carry .gpu-bench)"
+  echo "packed $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1)); copy the repository with .gpu-bench/ to the GPU machine and run: bash bench/gpu-check.sh run"
 }
 
 section() { printf '\n== %s\n' "$1"; }
 
 run() {
   if [ ! -f "$ARCHIVE" ]; then
-    echo "gpu-check run: $ARCHIVE is missing: run 'bash bench/gpu-check.sh pack' on the development machine and carry .gpu-bench" >&2
+    echo "gpu-check run: $ARCHIVE is missing: run 'bash bench/gpu-check.sh pack' on the development machine and copy .gpu-bench/ here" >&2
     exit 1
   fi
   rm -rf "$UNPACKED" && mkdir -p "$UNPACKED"
@@ -125,7 +123,6 @@ run() {
   section "bench"
   local args=()
   [ "${GPU_CHECK_ALLOW_SOFTWARE:-}" = 1 ] || args+=(--require-hardware)
-  if [ -n "${OUT:-}" ]; then args+=(--json "$OUT/gpu-bench.json"); fi
   "$node" "$UNPACKED/gpu-bench.mjs" "${args[@]}" "$@"
 }
 

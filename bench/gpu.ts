@@ -34,6 +34,7 @@ import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {getMethod} from "../src/lib/methods/registry.js";
 import type {Explanation, RgbImage} from "../src/lib/explain/types.js";
 import {median} from "../loaders/bench/aggregate.js";
+import {benchMethodOptions} from "../loaders/bench/settings.js";
 
 const USAGE =
   "usage: npx tsx bench/gpu.ts [--quick] [--require-hardware] [--models-dir DIR] [--no-paper] " +
@@ -140,25 +141,27 @@ function chooseWorkloads(args: BenchArgs): Workload[] {
 }
 
 /**
- * Method settings per model size. The batch sizes keep the wasm heap (2 GB usable) safe on
- * ResNet-50 at 224², and SISE's per-layer mask cap keeps wasm within the time budget; both
- * backends get exactly the same settings, so the ratio compares equal work.
+ * What only this comparison needs on top of the methods' own settings, for 224² inputs: batches
+ * as large as the wasm backend's heap (2 GB usable) safely holds on ResNet-50, above the engine's
+ * memory-based default there (1 backward, 3 forward), so that the GPU gets batches worth timing;
+ * and SISE's per-layer mask cap, which keeps the wasm side within the time budget.
+ */
+const LARGE_INPUT_OPTIONS: Record<string, Record<string, unknown>> = {
+  igcam: {batchSize: 2},
+  ig: {batchSize: 2},
+  rise: {batchSize: 4},
+  sise: {maxMasks: 16, batchSize: 4},
+  adasise: {maxMasks: 16, batchSize: 4}
+};
+
+/**
+ * A method's settings: the main bench's (each parameter's declared quick value with --quick, see
+ * loaders/bench/settings.ts), plus the large-input ones above. Both backends get exactly the same
+ * settings, so the ratio compares equal work.
  */
 function methodOptions(method: string, model: ExplainableModel, quick: boolean): Record<string, unknown> {
   const large = model.inputHeight * model.inputWidth >= 160 * 160;
-  switch (method) {
-    case "igcam":
-      return {steps: quick ? 4 : 32, batchSize: large ? 2 : 8};
-    case "sise":
-    case "adasise":
-      return quick ? {maxMasks: 4, batchSize: 8} : large ? {maxMasks: 16, batchSize: 4} : {batchSize: 32};
-    case "ig":
-      return {steps: quick ? 4 : 32, batchSize: large ? 2 : 8};
-    case "rise":
-      return {masks: quick ? 32 : 500, batchSize: large ? 4 : 32};
-    default:
-      return {};
-  }
+  return {...benchMethodOptions(quick)[method], ...(large ? LARGE_INPUT_OPTIONS[method] : {})};
 }
 
 function benchImage(model: ExplainableModel): RgbImage {

@@ -17,7 +17,14 @@ export const siseParams = {
   classIndex: classParam,
   score: scoreParam("softmax"),
   layers: {kind: "layers", help: "layers to sample (default: the block ends), any order"},
-  maxMasks: {kind: "int", min: 1, max: 100_000, help: "per-layer cap on masks: the channels with the largest α (default: no cap)", slider: {min: 0, max: 4096}},
+  maxMasks: {
+    kind: "int",
+    min: 1,
+    max: 100_000,
+    help: "per-layer cap on masks: the channels with the largest α (default: no cap)",
+    slider: {min: 0, max: 4096},
+    quick: 4
+  },
   fusion: choice(["hard", "soft"], "hard", "fusion gate: hard (paper) or soft (authors' code)"),
   batchSize: batchParam("forward")
 } as const satisfies ParamSchema;
