@@ -1,4 +1,5 @@
-import {mkdtempSync} from "node:fs";
+import {spawnSync} from "node:child_process";
+import {existsSync, mkdtempSync, readFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
@@ -81,7 +82,7 @@ describe("saliency evaluate on the committed test splits exported to VOC XML and
       expect(result.rows.map(withoutTime)).toEqual(
         bench.rows.map(withoutTime).sort((a, b) => a.file.localeCompare(b.file) || METHODS.indexOf(a.method) - METHODS.indexOf(b.method))
       );
-      expect(evaluationReport(result)).toMatch(/EBPG % \(box\) ↑\s+[\d.]+\*? ± [\d.]+/);
+      expect(evaluationReport(result)).toMatch(/EBPG % \(box\) ↑\s+[\d.]+\*?\s+± [\d.]+/);
     }
     // The VOC and COCO exports hold the same pixels: the same content keys.
     expect(evaluations[0]!.batch.rows.map((r) => r.key)).toEqual(evaluations[1]!.batch.rows.map((r) => r.key));
@@ -110,5 +111,40 @@ describe("saliency evaluate on the committed test splits exported to VOC XML and
     renamed.images = renamed.images.map((i) => ({...i, objects: i.objects.map((o) => ({...o, className: "zebra"}))}));
     await expect(evaluateDataset({model, dataset: renamed, methods: ["gradcam"], out: join(work, "refused")})).rejects.toThrow(/no class named "zebra"/);
     model.dispose();
+  });
+
+  it("runs from the CLI: shards compute their maps only, the unsharded run finds them all and prints the table", () => {
+    const exported = exportSplit(join(ROOT, "data", "shapes", "test"), join(work, "cli"), 4);
+    const out = join(work, "cli-out");
+    const args = [
+      "bin/saliency.js",
+      "evaluate",
+      "--model",
+      join(ROOT, "data", "models", "vgg-shapes"),
+      "--dataset",
+      `coco:${exported.coco}:${exported.cocoImages}`
+    ];
+    const common = [...args, "--methods", "gradcam,layercam", "--curve-steps", "4", "--out", out, "--backend", "wasm"];
+    for (const k of [0, 1]) {
+      const shard = spawnSync(process.execPath, [...common, "--quiet"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: {...process.env, JOB_COMPLETION_INDEX: String(k), SALIENCY_SHARD_COUNT: "2"}
+      });
+      expect(shard.status, shard.stderr).toBe(0);
+      expect(shard.stdout).toBe("");
+      expect(shard.stderr).toMatch(new RegExp(`shard ${k}/2 done; run evaluate without --shard for the table`));
+    }
+    expect(existsSync(join(out, "evaluate.json"))).toBe(false);
+    const run = spawnSync(process.execPath, common, {cwd: ROOT, encoding: "utf8", timeout: 120_000});
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/8\/8 results \(0 computed, 8 found stored\)/);
+    expect(run.stdout).toMatch(/=== vgg-shapes on coco:.*: 4 images ===/);
+    expect(run.stdout).toMatch(/Deletion AUC \(prob\) ↓\s+[\d.]+\*?\s+± [\d.]+\s+[\d.]+\*?\s+± [\d.]+/);
+    const summary = readFileSync(join(out, "evaluate-summary.csv"), "utf8").trim().split("\n");
+    expect(summary[0]).toMatch(/^model,dataset,method,explainedScore,rows,localisedRows,ebpg,ebpgCi95,/);
+    expect(summary).toHaveLength(3);
+    expect(readFileSync(join(out, "evaluate-images.csv"), "utf8").trim().split("\n")).toHaveLength(9);
   });
 });
