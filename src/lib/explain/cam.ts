@@ -11,7 +11,7 @@ import {defineMethod} from "./pipeline.js";
 import {upsampleAndNormalize} from "./upsample.js";
 import type {Method} from "./types.js";
 
-/** A, G: [N, h, w, k] → map before ReLU [N, h, w]. */
+/** A, G: [N, h, w, k] → map before ReLU [N, h, w]; runs inside the phase's tf.tidy. */
 export type CamCombine = (activations: tf.Tensor4D, gradients: tf.Tensor4D) => tf.Tensor3D;
 
 const camParams = {classIndex: classParam, score: scoreParam("logit"), layer: layerParam};

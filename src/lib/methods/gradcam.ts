@@ -1,5 +1,4 @@
 /** Grad-CAM: w_k = mean_ij ∂y_c/∂A_k(i,j); L = ReLU(Σ_k w_k A_k). */
-import * as tf from "@tensorflow/tfjs";
 import {defineCam} from "../explain/cam.js";
 import {meanGradients, weightedChannelSum} from "../explain/weights.js";
 
@@ -7,5 +6,5 @@ export const gradCam = defineCam({
   name: "gradcam",
   title: "Grad-CAM",
   summary: "channel weights = mean gradient at one layer",
-  combine: (activations, gradients) => tf.tidy(() => weightedChannelSum(activations, meanGradients(gradients)))
+  combine: (activations, gradients) => weightedChannelSum(activations, meanGradients(gradients))
 });

@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {defineCam} from "../explain/cam.js";
-import {weightedChannelSum} from "../explain/weights.js";
+import {activationSums, positionWeightedSums, weightedChannelSum} from "../explain/weights.js";
 
 const EPSILON = 1e-6;
 
@@ -12,14 +12,11 @@ export const gradCamPlusPlus = defineCam({
   name: "gradcampp",
   title: "Grad-CAM++",
   summary: "weights from second- and third-order gradient terms",
-  combine: (activations, gradients) =>
-    tf.tidy(() => {
-      const g2 = tf.square(gradients);
-      const g3 = tf.mul(g2, gradients);
-      const activationSum = tf.sum(activations, [1, 2], true);
-      const denominator = tf.add(tf.add(tf.mul(g2, 2), tf.mul(activationSum, g3)), EPSILON);
-      const alpha = tf.where(tf.notEqual(gradients, 0), tf.div(g2, denominator), tf.zerosLike(g2));
-      const weights = tf.sum(tf.mul(alpha, tf.relu(gradients)), [1, 2]) as tf.Tensor2D;
-      return weightedChannelSum(activations, weights);
-    })
+  combine: (activations, gradients) => {
+    const g2 = tf.square(gradients);
+    const g3 = tf.mul(g2, gradients);
+    const denominator = tf.add(tf.add(tf.mul(g2, 2), tf.mul(activationSums(activations), g3)), EPSILON);
+    const alpha = tf.where(tf.notEqual(gradients, 0), tf.div(g2, denominator), tf.zerosLike(g2)) as tf.Tensor4D;
+    return weightedChannelSum(activations, positionWeightedSums(alpha, tf.relu(gradients)));
+  }
 });

@@ -6,5 +6,5 @@ export const layerCam = defineCam({
   name: "layercam",
   title: "LayerCAM",
   summary: "element-wise positive-gradient weights",
-  combine: (activations, gradients) => tf.tidy(() => tf.sum(tf.mul(tf.relu(gradients), activations), 3) as tf.Tensor3D)
+  combine: (activations, gradients) => tf.sum(tf.mul(tf.relu(gradients), activations), 3) as tf.Tensor3D
 });
