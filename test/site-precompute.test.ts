@@ -74,6 +74,8 @@ describe("site precompute on the batch result store", () => {
     const changed = await build(24);
     const rise = first.meta.entries.filter((e) => e.method === "rise").length;
     expect(total(changed.lines)).toMatch(new RegExp(`^precompute: ${rise} map\\(s\\) computed, ${entries - rise} reused`));
+    // The old RISE maps are no build's any more: removed, so the cache holds one build.
+    expect(changed.lines).toContain(`precompute: removed ${rise} cached map(s) no build input uses any more`);
     const maps = (b: typeof first, method: string) =>
       b.meta.entries.filter((e) => e.method === method).map((e) => Array.from(b.maps.subarray(e.map * 0, 0)).length + e.map);
     // Grad-CAM's maps are the stored ones; RISE's are new ones (more masks, another map).

@@ -4,7 +4,7 @@
  * explanation, without the map). The .npy is written first and the .json last, each atomically,
  * so a result exists exactly when its .json does and both files are whole.
  */
-import {existsSync, mkdirSync, readdirSync, readFileSync, statSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync} from "node:fs";
 import {dirname, join} from "node:path";
 import type {Explanation} from "../../src/lib/explain/types.js";
 import {removeDeadPartials, writeFileAtomic} from "../atomic-write.js";
@@ -87,6 +87,20 @@ export class ResultStore {
     mkdirSync(dirname(join(this.dir, files.map)), {recursive: true});
     writeFileAtomic(join(this.dir, files.map), encodeNpy(map, [record.height, record.width]));
     writeFileAtomic(join(this.dir, files.meta), `${JSON.stringify(record, null, 1)}\n`);
+  }
+
+  /** Deletes every stored result whose key is not in `keep` (a cache that holds one build's maps); returns how many. */
+  prune(keep: ReadonlySet<string>): number {
+    let removed = 0;
+    for (const prefix of readdirSafe(join(this.dir, "maps"))) {
+      for (const name of readdirSafe(join(this.dir, "maps", prefix))) {
+        const key = name.replace(/\.(npy|json)$/, "");
+        if (key === name || keep.has(key)) continue;
+        rmSync(join(this.dir, "maps", prefix, name), {force: true});
+        if (name.endsWith(".json")) removed++;
+      }
+    }
+    return removed;
   }
 
   /** Copies a stored result from another store (merging shard folders), when not here already. */

@@ -5,8 +5,9 @@
  * them all, in `entries` order, so the page downloads one file and makes no copies.
  * Each map is computed through `saliency batch`'s result store (loaders/batch/), looked up by the
  * same content key (model weights, method and options, image pixels, class, engine), in
- * SALIENCY_SITE_CACHE (default node_modules/.cache/saliency-site)/results: a rebuild computes only
- * the maps whose inputs changed (a changed model, method or option), and says how many.
+ * SALIENCY_SITE_CACHE (default node_modules/.cache/saliency-site)/results-<profile>: a rebuild
+ * computes only the maps whose inputs changed (a changed model, method or option), and says how
+ * many. Maps no longer used are removed after a build, so the cache holds one build's worth.
  */
 import {mkdtempSync, rmSync} from "node:fs";
 import {availableParallelism, tmpdir} from "node:os";
@@ -96,9 +97,10 @@ export async function precompute(
   const predictions: PrecomputedPrediction[] = [];
   const maps: Uint8Array[] = [];
   const cache = cacheDirectory();
-  const storeDir = cache ? join(cache, "results") : mkdtempSync(join(tmpdir(), "saliency-site-results-"));
+  const storeDir = cache ? join(cache, `results-${profile.name}`) : mkdtempSync(join(tmpdir(), "saliency-site-results-"));
   const store = new ResultStore(storeDir);
   const counts = {computed: 0, reused: 0};
+  const used = new Set<string>();
   try {
     for (const entry of models) {
       const datasets = gallery.datasets.filter((d) => modelsForDataset([entry], d.name, d.classes).length > 0).map((d) => d.name);
@@ -118,6 +120,7 @@ export async function precompute(
         log(`precompute: ${entry.name}: ${done.computed} map(s) computed, ${done.reused} reused (${((performance.now() - started) / 1000).toFixed(1)} s)`);
         for (const image of todo) predictions.push({image: image.id, model: entry.name, probabilities: await probabilities(model, image)});
         for (const row of done.rows) {
+          used.add(row.key);
           const record = store.read(row.key)!;
           const {data} = store.readMap(row.key);
           const quantised = new Uint8Array(data.length);
@@ -143,6 +146,8 @@ export async function precompute(
         model.dispose();
       }
     }
+    const removed = cache ? store.prune(used) : 0;
+    if (removed > 0) log(`precompute: removed ${removed} cached map(s) no build input uses any more`);
   } finally {
     if (!cache) rmSync(storeDir, {recursive: true, force: true});
   }
