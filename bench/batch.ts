@@ -5,7 +5,7 @@
  * Prints a table and saves it as results/bench-batch.txt (results/tmp/ with --quick).
  */
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
-import {availableParallelism, tmpdir} from "node:os";
+import {availableParallelism, loadavg, tmpdir} from "node:os";
 import {dirname, join, relative, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
@@ -34,6 +34,7 @@ const images = listImages(join(ROOT, "data", "shapes", "test")).slice(0, count);
 const items: BatchItem[] = images.flatMap((image) => methods.map((method) => ({image, method, classRequest: "top" as const})));
 const scratch = mkdtempSync(join(tmpdir(), "saliency-bench-batch-"));
 
+const loadBefore = loadavg()[0]!;
 const rows: string[][] = [];
 let single = 0;
 for (const workers of [...new Set([1, cores])]) {
@@ -58,6 +59,7 @@ const report = [
   `machine: ${m.cpu}, ${m.cores} cores, node ${m.node}; backend ${backend.backend} (pool workers: wasm)`,
   `model ${relative(ROOT, modelDir)}; ${images.length} images of data/shapes/test × methods ${methods.join(", ")} (default options), class: top prediction;`,
   `wall time from an empty result store (pool start-up included); workers each explain whole images`,
+  `1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (above ${cores}: other processes shared the cores, and the speed-up understates the pool's)`,
   "",
   formatTable(["workers", "results", "seconds", "images / minute", "speed-up"], rows)
 ].join("\n");
