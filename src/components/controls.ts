@@ -20,6 +20,24 @@ export function urlValue<T>(name: string, fallback: T, parse: (text: string) => 
   return value === undefined ? fallback : value;
 }
 
+// The query string as the page was opened, before any control wrote to it.
+const openedWith = typeof location === "undefined" ? new URLSearchParams() : new URLSearchParams(location.search);
+const consumed = new Set<string>();
+
+/**
+ * A parameter as the page was opened with it, the first time it is asked for; null afterwards.
+ * For defaults that should follow a link once, then the page's own logic (e.g. the class after
+ * a new image).
+ */
+export function initialUrlParam(name: string): string | null {
+  if (consumed.has(name)) return null;
+  consumed.add(name);
+  return openedWith.get(name);
+}
+
+/** Fired on window whenever setUrlParams changes the address (the link box listens). */
+export const URL_CHANGE_EVENT = "sx-urlchange";
+
 export const parseNumberIn = (min: number, max: number) => (text: string) => {
   const v = Number(text);
   return Number.isFinite(v) && v >= min && v <= max ? v : undefined;
@@ -41,7 +59,10 @@ export function setUrlParams(values: Record<string, string | number | boolean | 
   }
   const query = params.toString();
   const url = `${location.pathname}${query ? `?${query.replace(/%2C/g, ",")}` : ""}${location.hash}`;
-  if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, "", url);
+  if (url !== `${location.pathname}${location.search}${location.hash}`) {
+    history.replaceState(history.state, "", url);
+    window.dispatchEvent(new Event(URL_CHANGE_EVENT));
+  }
 }
 
 /** Keeps a URL parameter in step with an input's value (now and on every "input" event). */
@@ -148,14 +169,23 @@ export function slider<T>(options: SliderOptions<T>): SliderElement<T> {
     .attr("r", 8)
     .attr("tabindex", 0)
     .attr("role", "slider")
-    .attr("aria-labelledby", `${id}-label`)
-    .attr("aria-valuemin", 0)
-    .attr("aria-valuemax", values.length - 1);
+    .attr("aria-labelledby", `${id}-label`);
+  // aria-valuenow is the value itself when the values are numbers (m = 16 reads 16; an
+  // unbounded end such as "all" reads one past the largest finite value); otherwise (layer
+  // names) the position. aria-valuetext always says the value as shown.
+  const numeric = values.every((v) => typeof v === "number" && !Number.isNaN(v));
+  const finiteMax = numeric ? Math.max(...values.filter((v) => Number.isFinite(v as number)).map(Number)) : 0;
+  const ariaOf = (i: number) => {
+    if (!numeric) return i;
+    const v = values[i] as number;
+    return Number.isFinite(v) ? v : v > 0 ? finiteMax + 1 : -finiteMax - 1;
+  };
+  handle.attr("aria-valuemin", ariaOf(0)).attr("aria-valuemax", ariaOf(values.length - 1));
   if (options.note) d3.select(root).append("div").attr("class", "sx-slider-note").text(options.note);
 
   const render = () => {
     const text = format(values[index]!);
-    handle.attr("cx", x(index)).attr("aria-valuenow", index).attr("aria-valuetext", text);
+    handle.attr("cx", x(index)).attr("aria-valuenow", ariaOf(index)).attr("aria-valuetext", text);
     fill.attr("x2", x(index));
     output.text(text);
   };

@@ -4,8 +4,48 @@
  * boxes) and the colour legend. Everything returns plain DOM elements.
  */
 import * as d3 from "d3";
-import {colorize, colormapTable, overlay, type ColormapName} from "../lib/maps/index.js";
+import {colorize, colormapTable, overlay, resizeBilinear, type ColormapName} from "../lib/maps/index.js";
 import type {SaliencyMap} from "../lib/maps/types.js";
+
+/**
+ * The maps' colormaps, plus "diverging" for signed maps (a difference of two maps): blue below
+ * zero, white at zero, red above, on a symmetric domain [−d, d].
+ */
+export type DrawColormap = ColormapName | "diverging";
+
+let divergingTable: Uint8Array | null = null;
+
+/** RGB lookup table (256 entries) of any colormap the pages draw with. */
+export function drawColormapTable(name: DrawColormap): Uint8Array {
+  if (name !== "diverging") return colormapTable(name);
+  if (!divergingTable) {
+    divergingTable = new Uint8Array(256 * 3);
+    for (let i = 0; i < 256; i++) {
+      // RdBu runs red → blue; reversed so that positive (more credit) is red.
+      const c = d3.rgb(d3.interpolateRdBu(1 - i / 255));
+      divergingTable.set([Math.round(c.r), Math.round(c.g), Math.round(c.b)], 3 * i);
+    }
+  }
+  return divergingTable;
+}
+
+/** The largest |value| of a map (at least a tiny epsilon, so a zero map still has a domain). */
+export function symmetricExtent(map: SaliencyMap): number {
+  let hi = 0;
+  for (const v of map.data) hi = Math.max(hi, Math.abs(v));
+  return Math.max(hi, 1e-6);
+}
+
+function colorizeDiverging(map: SaliencyMap, extent: number): Uint8ClampedArray {
+  const table = drawColormapTable("diverging");
+  const out = new Uint8ClampedArray(map.data.length * 4);
+  for (let i = 0; i < map.data.length; i++) {
+    const t = Math.max(0, Math.min(1, (map.data[i]! / extent + 1) / 2));
+    const k = 3 * Math.round(t * 255);
+    out.set([table[k]!, table[k + 1]!, table[k + 2]!, 255], 4 * i);
+  }
+  return out;
+}
 
 export interface Outline {
   /** Binary mask, row-major, at the image's size. */
@@ -22,7 +62,9 @@ export interface MapViewOptions {
   map?: SaliencyMap | null;
   width: number;
   height: number;
-  colormap?: ColormapName;
+  colormap?: DrawColormap;
+  /** "diverging" only: the map's values at the ends of the scale are ±extent (default: its largest |value|). */
+  extent?: number;
   /** Weight of the map over the image (0..1); 1 when there is no image. */
   alpha?: number;
   /** Displayed side in CSS pixels (the longer side). */
@@ -57,6 +99,17 @@ export function rgbToRgba(rgb: ArrayLike<number>, width: number, height: number)
 /** RGBA pixels of the view: the map over the image, the map alone, or the image alone. */
 export function viewPixels(options: MapViewOptions): Uint8ClampedArray {
   const {image, map, width, height, colormap = "turbo"} = options;
+  if (colormap === "diverging") {
+    if (!map) return image ? rgbToRgba(image, width, height) : new Uint8ClampedArray(width * height * 4).fill(235);
+    const sized = map.width === width && map.height === height ? map : resizeBilinear(map, width, height);
+    const colours = colorizeDiverging(sized, options.extent ?? symmetricExtent(map));
+    if (!image) return colours;
+    const alpha = options.alpha ?? 0.5;
+    for (let i = 0; i < width * height; i++) {
+      for (let d = 0; d < 3; d++) colours[4 * i + d] = (1 - alpha) * image[3 * i + d]! + alpha * colours[4 * i + d]!;
+    }
+    return colours;
+  }
   if (map && image) return overlay(image, 3, width, height, map, {colormap, alpha: options.alpha ?? 0.5});
   if (map) return colorize(map, colormap);
   if (image) return rgbToRgba(image, width, height);
@@ -119,7 +172,8 @@ export function mapView(options: MapViewOptions): HTMLElement {
   const frame = document.createElement("div");
   frame.className = "sx-frame";
   frame.style.width = `${Math.round(width * scale)}px`;
-  frame.style.height = `${Math.round(height * scale)}px`;
+  // Height from the aspect ratio, so a frame narrowed by max-width (small screens) keeps its shape.
+  frame.style.aspectRatio = `${width} / ${height}`;
   const canvas = rgbaCanvas(viewPixels(options), width, height);
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", options.title ?? (typeof options.caption === "string" ? options.caption : "saliency map"));
@@ -135,9 +189,9 @@ export function mapView(options: MapViewOptions): HTMLElement {
   return figure;
 }
 
-/** Colour ramp with its 0 and 1 ends labelled. */
-export function colorLegend(colormap: ColormapName = "turbo", label = "saliency", width = 200): HTMLElement {
-  const table = colormapTable(colormap);
+/** Colour ramp with its ends labelled (0 and 1; −d and +d for the diverging one), named for screen readers. */
+export function colorLegend(colormap: DrawColormap = "turbo", label = "saliency", width = 200, ends: [string, string] = ["0", "1"]): HTMLElement {
+  const table = drawColormapTable(colormap);
   const rgba = new Uint8ClampedArray(256 * 4);
   for (let i = 0; i < 256; i++) {
     rgba.set([table[3 * i]!, table[3 * i + 1]!, table[3 * i + 2]!, 255], 4 * i);
@@ -145,17 +199,29 @@ export function colorLegend(colormap: ColormapName = "turbo", label = "saliency"
   const ramp = rgbaCanvas(rgba, 256, 1);
   ramp.className = "sx-legend-ramp";
   ramp.style.width = `${width}px`;
+  ramp.setAttribute("role", "img");
+  ramp.setAttribute("aria-label", `Colour scale (${colormap}) of ${label}: from ${ends[0]} to ${ends[1]}`);
   const legend = document.createElement("div");
   legend.className = "sx-legend";
   const low = document.createElement("span");
-  low.textContent = "0";
+  low.textContent = ends[0];
   const high = document.createElement("span");
-  high.textContent = "1";
+  high.textContent = ends[1];
   const name = document.createElement("span");
   name.className = "sx-legend-label";
   name.textContent = label;
   legend.append(name, low, ramp, high);
   return legend;
+}
+
+/** Significant digits for people: 36.1666… → "36.2", 0.000123 → "0.000123", 12345 → "12,345". */
+export function formatNumber(value: number | null | undefined, digits = 3): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : "−∞";
+  if (value === 0) return "0";
+  const magnitude = Math.floor(Math.log10(Math.abs(value)));
+  if (magnitude >= digits - 1) return Math.round(value).toLocaleString("en-US");
+  return String(Number(value.toPrecision(digits)));
 }
 
 /** Ground-truth outlines of an image: the target class solid, other classes dashed. */

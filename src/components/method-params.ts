@@ -14,6 +14,11 @@ export function controlledParams(method: string): [string, ParamSpec][] {
   return Object.entries(getMethod(method).params).filter(([, spec]) => spec.kind !== "class" && spec.kind !== "score" && spec.kind !== "batch");
 }
 
+/** Does the method need a layer with spatial extent (a convolutional feature map)? The others work from the pixels. */
+export function needsSpatialLayer(method: string): boolean {
+  return Object.values(getMethod(method).params).some((spec) => spec.kind === "layer" || spec.kind === "layers");
+}
+
 /** The range a slider explores: the declaration's slider hint inside its valid range. */
 export function sliderRange(spec: ParamSpec & {kind: "int" | "number"}): {min: number; max: number; step: number} {
   const step = spec.slider?.step ?? (spec.kind === "int" ? 1 : (spec.max - spec.min) / 100);

@@ -35,8 +35,11 @@ export function imagePicker(options: {images: readonly GalleryImage[]; value?: s
     button.dataset.id = image.id;
     button.setAttribute("role", "radio");
     button.title = `${image.id}: ${image.labels.map((l) => image.instances.find((x) => x.classIndex === l)?.className ?? (l === image.label ? image.className : String(l))).join(" + ")}`;
+    button.setAttribute("aria-label", button.title);
     const canvas = rgbaCanvas(rgbToRgba(image.rgb, image.width, image.height), image.width, image.height);
     canvas.style.width = canvas.style.height = `${size}px`;
+    // The button carries the name; the thumbnail itself is decoration for screen readers.
+    canvas.setAttribute("aria-hidden", "true");
     button.append(canvas);
     button.addEventListener("click", () => {
       if (value === image.id) return;
@@ -80,6 +83,11 @@ export function modelFitsDataset(model: SiteModelEntry, dataset: {name: string; 
 export function imagesForModel(gallery: Gallery, model: SiteModelEntry): GalleryImage[] {
   const datasets = gallery.datasets.filter((d) => modelFitsDataset(model, d)).map((d) => d.name);
   return gallery.images.filter((image) => datasets.includes(image.dataset));
+}
+
+/** The image a page opens on for a model: the first of the model's own data set (it was trained on those), else the first it fits. */
+export function defaultImageId(images: readonly GalleryImage[], model: SiteModelEntry): string | undefined {
+  return (images.find((image) => image.dataset === model.dataset) ?? images[0])?.id;
 }
 
 /** Class names of a gallery image (all labels, "heart + arrow" for pairs). */

@@ -58,16 +58,18 @@ export async function* runTask<T>(label: string, task: Task<T>, invalidation?: P
 
 const seconds = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
 
-/** Progress bar with Cancel while running; a one-line summary or the error afterwards. */
-export function taskStatus<T>(state: RunState<T> | null | undefined, describeDone?: (result: T) => string): HTMLElement {
-  const root = document.createElement("div");
+function progressText<T>(state: RunState<T>): string {
+  const p = state.progress;
+  if (!p) return `${state.label}: starting…`;
+  const left = p.done > 0 && p.done < p.total ? `, about ${seconds(p.remainingMs)} left` : "";
+  return `${state.label}: ${p.done} / ${p.total} ${p.stage ?? ""} · ${seconds(p.elapsedMs)} so far${left}`;
+}
+
+/** Fills `root` with a run's state: progress bar and Cancel while running, a summary or the error afterwards. */
+function renderState<T>(root: HTMLElement, state: RunState<T> | null | undefined, describeDone?: (result: T) => string): void {
   root.className = `sx-task sx-task-${state?.status ?? "idle"}`;
-  root.setAttribute("role", "status");
-  root.setAttribute("aria-live", "polite");
-  if (!state) {
-    root.textContent = "";
-    return root;
-  }
+  root.replaceChildren();
+  if (!state) return;
   const text = document.createElement("span");
   text.className = "sx-task-text";
   if (state.status === "running") {
@@ -76,9 +78,8 @@ export function taskStatus<T>(state: RunState<T> | null | undefined, describeDon
     bar.max = p?.total ?? 1;
     if (p) bar.value = p.done;
     else bar.removeAttribute("value");
-    text.textContent = p
-      ? `${state.label}: ${p.done} / ${p.total} ${p.stage ?? ""} · ${seconds(p.elapsedMs)} so far${p.done > 0 && p.done < p.total ? `, about ${seconds(p.remainingMs)} left` : ""}`
-      : `${state.label}: starting…`;
+    bar.setAttribute("aria-label", `${state.label} progress`);
+    text.textContent = progressText(state);
     const button = document.createElement("button");
     button.type = "button";
     button.className = "sx-cancel";
@@ -89,14 +90,97 @@ export function taskStatus<T>(state: RunState<T> | null | undefined, describeDon
     text.textContent = `${state.label}: done in ${seconds(state.elapsedMs)}${describeDone && state.result !== undefined ? ` · ${describeDone(state.result)}` : ""}`;
     root.append(text);
   } else if (state.status === "cancelled") {
-    text.textContent = `${state.label}: cancelled after ${seconds(state.elapsedMs)}. Change a setting or reload to run again.`;
+    text.textContent = `${state.label}: cancelled after ${seconds(state.elapsedMs)}.`;
     root.append(text);
   } else {
     text.textContent = `${state.label} failed: ${state.error?.message ?? "unknown error"}`;
     root.classList.add("sx-error");
     root.append(text);
   }
+}
+
+/** Progress bar with Cancel while running; a one-line summary or the error afterwards. */
+export function taskStatus<T>(state: RunState<T> | null | undefined, describeDone?: (result: T) => string): HTMLElement {
+  const root = document.createElement("div");
+  root.setAttribute("role", "status");
+  root.setAttribute("aria-live", "polite");
+  renderState(root, state, describeDone);
   return root;
+}
+
+/** What a page draws: the latest finished result, and whether a newer run is under way or was stopped. */
+export interface Latest<T> {
+  result: T | null;
+  /** True while the result is older than the current settings (a run is going, was cancelled or failed). */
+  stale: boolean;
+}
+
+export interface RunControl<T> extends HTMLElement {
+  /** Presses of Run / Run again: a cell that reads it (Framework: view(control)) runs again on each. */
+  value: number;
+  /** Shows a run's state and returns what to draw: the newest finished result, kept across runs, cancels and errors. */
+  show(state: RunState<T> | null | undefined): Latest<T>;
+}
+
+/**
+ * The run, cancel and progress control of a live page, and its memory of the last result. One
+ * element for the page's life (create it in a cell with no inputs): it shows each run's progress
+ * with Cancel, then "Run again"; its value counts presses of Run / Run again, so the cell that
+ * starts the run reads it. `show` keeps the last finished result, so a page draws the previous
+ * map (greyed, `stale`) until a new one exists, and a cancelled run leaves it in place.
+ */
+export function runControl<T>(options: {label: string; describeDone?: (result: T) => string}): RunControl<T> {
+  const root = document.createElement("div") as unknown as RunControl<T>;
+  root.classList.add("sx-run");
+  const status = document.createElement("div");
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  const again = document.createElement("button");
+  again.type = "button";
+  again.className = "sx-run-again";
+  again.textContent = "Run";
+  root.append(status, again);
+  let presses = 0;
+  let latest: T | null = null;
+  again.addEventListener("click", () => {
+    presses++;
+    root.dispatchEvent(new Event("input", {bubbles: true}));
+  });
+  Object.defineProperty(root, "value", {get: () => presses});
+  root.show = (state) => {
+    renderState(status, state ? {...state, label: state.label || options.label} : state, options.describeDone);
+    const running = state?.status === "running";
+    again.hidden = running;
+    if (state?.status === "done" && state.result !== undefined) latest = state.result;
+    again.textContent = latest === null ? "Run" : "Run again";
+    root.dataset.status = state?.status ?? "idle";
+    return {result: latest, stale: latest !== null && state?.status !== "done"};
+  };
+  root.show(null);
+  return root;
+}
+
+/**
+ * Wraps a drawn result: greyed with a note while it is stale (a newer run is going, or was stopped).
+ */
+export function staleView(content: Node, stale: boolean, note = "Previous result: the new one is not ready."): HTMLElement {
+  const wrap = document.createElement("div");
+  wrap.className = stale ? "sx-result-wrap sx-stale" : "sx-result-wrap";
+  if (stale) {
+    const badge = document.createElement("div");
+    badge.className = "sx-stale-note";
+    badge.textContent = note;
+    wrap.append(badge);
+  }
+  wrap.append(content);
+  return wrap;
+}
+
+/** An empty element, for a cell that has nothing to show (htl's empty html`` is null, which a cell would print). */
+export function nothing(): HTMLElement {
+  const span = document.createElement("span");
+  span.hidden = true;
+  return span;
 }
 
 /** An error box for a failed step; the page goes on. */
