@@ -17,7 +17,8 @@ export default {
   // The default list loads a Google font; the site uses system fonts only.
   globalStylesheets: [],
   style: "assets/style.css",
-  head: '<link rel="icon" href="assets/favicon.svg" type="image/svg+xml">',
+  // Framework 1.13 writes <html> without a language; screen readers need one.
+  head: '<script>document.documentElement.lang = "en";</script><link rel="icon" href="assets/favicon.svg" type="image/svg+xml">',
   header: "",
   footer: "Saliency Explorer · CNN explanations computed in your browser with TensorFlow.js · built with Observable Framework.",
   toc: true,

@@ -88,3 +88,19 @@ export async function writeUrlModel(dir: string): Promise<void> {
   writeFileSync(join(dir, "card.json"), JSON.stringify({classNames: ["red-ish", "green-ish", "blue-ish"], preprocessing: {scale: "0-1"}}));
   model.dispose();
 }
+
+/** A three-class model without any convolution (flatten + dense), 16×16 input: nothing spatial to explain. */
+export async function writeDenseUrlModel(dir: string): Promise<void> {
+  rmSync(dir, {recursive: true, force: true});
+  await tf.setBackend("cpu");
+  const input = tf.input({shape: [16, 16, 3], name: "pixels"});
+  const flat = tf.layers.flatten({name: "flat"}).apply(input) as tf.SymbolicTensor;
+  const hidden = tf.layers
+    .dense({units: 8, activation: "relu", name: "hidden", kernelInitializer: tf.initializers.glorotUniform({seed: 4})})
+    .apply(flat) as tf.SymbolicTensor;
+  const out = tf.layers.dense({units: 3, name: "logits", kernelInitializer: tf.initializers.glorotUniform({seed: 5})}).apply(hidden) as tf.SymbolicTensor;
+  const model = tf.model({inputs: input, outputs: out, name: "dense_model"});
+  await saveLayersModelToDir(model, dir);
+  writeFileSync(join(dir, "card.json"), JSON.stringify({classNames: ["left", "middle", "right"], preprocessing: {scale: "0-1"}}));
+  model.dispose();
+}
