@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type {SaliencyMap} from "../../src/lib/maps/types.js";
 import {gaussianBlurImage} from "../../src/lib/metrics/blur.js";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
-import type {ScoreMode} from "../../src/lib/model/score.js";
+import {activateLogits, type ScoreMode} from "../../src/lib/model/score.js";
 import type {RgbImage} from "../../src/lib/explain/types.js";
 import {faithfulnessScores, localisationScores, probabilityScorer, type ProbabilityScorer} from "./image-metrics.js";
 import {insertionBlur} from "./settings.js";
@@ -29,7 +29,7 @@ export interface ImageContext<I extends NamedImage = NamedImage> {
   classIndex: number;
   /** The model's top class. */
   predicted: number;
-  /** Y: softmax probability of the class. */
+  /** Y: the class's probability (softmax, or sigmoid for a multi-label model). */
   probability: number;
   truth: Uint8Array | null;
   /** Insertion's starting canvas: the image blurred. */
@@ -38,8 +38,8 @@ export interface ImageContext<I extends NamedImage = NamedImage> {
 }
 
 /**
- * Contexts of images of one size: one forward pass over all of them (softmax of the logits)
- * gives each its top class and Y.
+ * Contexts of images of one size: one forward pass over all of them gives each its top class
+ * and Y (the class probability).
  */
 export async function imageContexts<I extends NamedImage>(
   model: ExplainableModel,
@@ -55,7 +55,7 @@ export async function imageContexts<I extends NamedImage>(
     const raw = tf.tensor4d(batch, [inputs.length, height, width, 3]);
     const pixels =
       height === model.inputHeight && width === model.inputWidth ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
-    return tf.softmax(model.logits(pixels));
+    return activateLogits(model.logits(pixels), model.probabilityMode);
   });
   const values = await probabilities.data();
   probabilities.dispose();

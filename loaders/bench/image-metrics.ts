@@ -1,7 +1,8 @@
 /**
  * Every Table 1 metric of one explanation of one image. Localisation compares the map with the
- * ground truth G; Drop/Increase and deletion/insertion query the model's softmax probability of
- * the explained class (algorithms.md: perturbation metrics use the probability).
+ * ground truth G; Drop/Increase and deletion/insertion query the model's probability of the
+ * explained class (algorithms.md: perturbation metrics use the probability): softmax, or the
+ * class's sigmoid for a multi-label model (the SISE paper's protocol on VOC).
  */
 import * as tf from "@tensorflow/tfjs";
 import type {SaliencyMap} from "../../src/lib/maps/types.js";
@@ -10,7 +11,7 @@ import {deletionInsertionCurve} from "../../src/lib/metrics/deletion-insertion.j
 import {bboxScore, ebpg, pointingGame, topFractionIou} from "../../src/lib/metrics/localization.js";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 
-/** Softmax probability of `classIndex` for a batch of HWC pixel images (resized to the model if needed). */
+/** Probability of `classIndex` (model.probabilityMode) for a batch of HWC pixel images (resized to the model if needed). */
 export type ProbabilityScorer = (images: readonly Float32Array[]) => Promise<number[]>;
 
 export function probabilityScorer(model: ExplainableModel, classIndex: number, width: number, height: number): ProbabilityScorer {
@@ -22,7 +23,7 @@ export function probabilityScorer(model: ExplainableModel, classIndex: number, w
       const raw = tf.tensor4d(data, [images.length, height, width, 3]);
       const pixels =
         height === model.inputHeight && width === model.inputWidth ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
-      return model.scores(pixels, classIndex, "softmax");
+      return model.scores(pixels, classIndex, model.probabilityMode);
     });
     const values = Array.from(await scores.data());
     scores.dispose();
@@ -60,7 +61,7 @@ export interface FaithfulnessScores {
   insertionAuc: number;
 }
 
-/** O of Drop/Increase and the deletion/insertion AUCs, all on the softmax probability. */
+/** O of Drop/Increase and the deletion/insertion AUCs, all on the class probability. */
 export async function faithfulnessScores(
   image: Float32Array,
   map: SaliencyMap,

@@ -132,7 +132,7 @@ async function benchMethod(
     method: name,
     title: method.title,
     explainedScore: rows[0]!.explainedScore,
-    metricScores: {localisation: "map only", dropIncrease: "softmax", deletionInsertion: "softmax"},
+    metricScores: {localisation: "map only", dropIncrease: model.probabilityMode, deletionInsertion: model.probabilityMode},
     images: rows.length,
     localisedImages: localisedCount(rows),
     metrics: methodMetrics(rows),

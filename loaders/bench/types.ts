@@ -66,7 +66,7 @@ export interface MethodSummary {
   /** Score the method explained (logit for gradient methods, softmax for perturbation methods). */
   explainedScore: ScoreMode;
   /** Score each figure was computed with. */
-  metricScores: {localisation: "map only"; dropIncrease: "softmax"; deletionInsertion: "softmax"};
+  metricScores: {localisation: "map only"; dropIncrease: "softmax" | "sigmoid"; deletionInsertion: "softmax" | "sigmoid"};
   /** Images in Drop/Increase, curves and time; images with ground truth in localisation. */
   images: number;
   localisedImages: number;

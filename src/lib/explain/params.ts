@@ -13,7 +13,19 @@ export function choice<const C extends string>(choices: readonly C[], value: C, 
 }
 
 export const classParam = {kind: "class", flag: "class", help: "class to explain (default: the top prediction)"} as const;
-export const scoreParam = (value: ScoreMode) => ({kind: "score", default: value, help: "score explained: logit, softmax or sigmoid"}) as const;
+/**
+ * The score a method explains. A "softmax" default means "the class probability": a multi-label
+ * model (card score "sigmoid") gets its sigmoid instead (see resolveParams).
+ */
+export const scoreParam = (value: ScoreMode) =>
+  ({
+    kind: "score",
+    default: value,
+    help:
+      value === "softmax"
+        ? "score explained: logit, softmax or sigmoid (default: the class probability, softmax, or sigmoid for a multi-label model)"
+        : "score explained: logit, softmax or sigmoid"
+  }) as const;
 export const layerParam = {kind: "layer", help: "layer to explain (default: the deepest block end)"} as const;
 export const seedParam = {kind: "int", min: 0, max: 2 ** 32 - 1, default: 0, help: "seed of every random choice", slider: {max: 1000, step: 1}} as const;
 export const batchParam = (pass: BatchParam["pass"]): BatchParam => ({
@@ -134,6 +146,9 @@ export function resolveParams<S extends ParamSchema>(schema: S, options: Record<
         break;
       case "batch":
         values[name] = value ?? defaultBatchSize(model, spec.pass);
+        break;
+      case "score":
+        values[name] = value ?? (spec.default === "softmax" ? model.probabilityMode : spec.default);
         break;
       case "int":
         values[name] = value ?? spec.default;

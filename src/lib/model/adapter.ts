@@ -14,6 +14,11 @@ export interface ModelMeta {
   name: string;
   preprocessing: Preprocessing;
   classNames: string[];
+  /**
+   * How the model's class probabilities come from its logits: softmax over the classes (single
+   * label, the default) or a sigmoid per class (multi-label; card.json `"score": "sigmoid"`).
+   */
+  probability?: "softmax" | "sigmoid";
 }
 
 export interface ProbeRequest {
@@ -77,9 +82,15 @@ export class ExplainableModel {
     this.meta = {
       name: meta.name ?? (model instanceof tf.GraphModel ? "graph model" : model.name),
       preprocessing: validatePreprocessing(meta.preprocessing ?? UNIT_RANGE),
-      classNames
+      classNames,
+      probability: meta.probability ?? "softmax"
     };
     this.layers = describeLayers(this.graph);
+  }
+
+  /** The score that is this model's class probability: softmax, or sigmoid for a multi-label model. */
+  get probabilityMode(): "softmax" | "sigmoid" {
+    return this.meta.probability ?? "softmax";
   }
 
   get camLayers(): string[] {

@@ -116,7 +116,7 @@ function concatBuffers(buffers: ArrayBuffer[]): ArrayBuffer {
 /** The part of a model card (card.json beside model.json) the engine needs. */
 export function metaFromCard(card: unknown, source: string): Partial<ModelMeta> {
   if (typeof card !== "object" || card === null) throw new Error(`malformed model card (${source}): expected an object`);
-  const c = card as {name?: unknown; classNames?: unknown; classes?: unknown; preprocessing?: unknown};
+  const c = card as {name?: unknown; classNames?: unknown; classes?: unknown; preprocessing?: unknown; score?: unknown};
   const meta: Partial<ModelMeta> = {};
   if (typeof c.name === "string") meta.name = c.name;
   const classNames = c.classNames ?? c.classes;
@@ -125,6 +125,10 @@ export function metaFromCard(card: unknown, source: string): Partial<ModelMeta> 
       throw new Error(`malformed model card (${source}): classNames must be a list of strings`);
     }
     meta.classNames = classNames as string[];
+  }
+  if (c.score !== undefined) {
+    if (c.score !== "softmax" && c.score !== "sigmoid") throw new Error(`malformed model card (${source}): "score" must be "softmax" or "sigmoid", got ${JSON.stringify(c.score)}`);
+    meta.probability = c.score;
   }
   if (c.preprocessing !== undefined) {
     const p = c.preprocessing as {range?: [number, number]; scale?: string; mean?: number[]; std?: number[]};
