@@ -40,14 +40,17 @@ export function modelInput(models: readonly SiteModelEntry[], options: {prefer?:
 
 const COLORMAP_LABELS: Record<ColormapName, string> = {
   turbo: "turbo (rainbow)",
-  viridis: "viridis (perceptually uniform, colour-blind safe)",
-  inferno: "inferno (perceptually uniform)",
-  magma: "magma (perceptually uniform)",
-  plasma: "plasma (perceptually uniform)",
+  viridis: "viridis (colour-blind safe)",
+  inferno: "inferno",
+  magma: "magma",
+  plasma: "plasma",
   gray: "grey"
 };
 
-/** The maps' colours, kept in the URL ("colormap"); viridis is the perceptually uniform, colour-blind-safe choice. */
+/**
+ * The maps' colours, kept in the URL ("colormap"). viridis (like inferno, magma and plasma) is
+ * perceptually uniform and readable with colour-blindness; turbo is the familiar rainbow.
+ */
 export function colormapInput(fallback: ColormapName = "turbo"): HTMLElement & {value: ColormapName} {
   return bindUrl(
     Inputs.select(COLORMAP_NAMES, {

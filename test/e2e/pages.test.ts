@@ -1,8 +1,8 @@
 /**
  * Every page of the built site, at 1280 px and at 390 px (a phone): renders without console
  * errors or failed cells, shows no stray "null", has a language, names its canvases and charts,
- * its sliders report the value they show, no page scrolls sideways at 390 px, and the Benchmark
- * page's chart labels neither overlap nor get cut off. Full-page screenshots at both widths go
+ * its sliders report the value they show, no page scrolls sideways at 390 px, and no chart's
+ * labels overlap or get cut off. Full-page screenshots at both widths go
  * to test-output/screenshots/. One load per page: the narrow checks follow a resize.
  */
 import {afterAll, beforeAll, describe, expect, inject, test} from "vitest";
@@ -52,7 +52,7 @@ describe.skipIf(!siteUrl)("every page", () => {
       expect(await page.evaluate(() => document.documentElement.lang)).toBe("en");
       expect(await unnamedGraphics(page)).toEqual([]);
       expect(await sliderMismatches(page)).toEqual([]);
-      if (name === "benchmark") expect(await labelProblems(page)).toEqual([]);
+      expect(await labelProblems(page)).toEqual([]);
 
       await page.setViewportSize({width: 390, height: 844});
       // Charts follow the container's width: let them redraw.
@@ -61,7 +61,7 @@ describe.skipIf(!siteUrl)("every page", () => {
       await screenshot(page, `${name}-390`);
       expect(await horizontalOverflow(page)).toEqual({overflow: 0, offenders: []});
       expect(await nullTexts(page)).toEqual([]);
-      if (name === "benchmark") expect(await labelProblems(page)).toEqual([]);
+      expect(await labelProblems(page)).toEqual([]);
       expect(await cellErrors(page)).toEqual([]);
       expect(errors).toEqual([]);
       await page.close();
