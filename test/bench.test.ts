@@ -246,6 +246,19 @@ describe("aggregation, speed model, claims and tables on hand numbers", () => {
     expect(overview).toContain("SISE has a lower Drop % than Grad-CAM: confirmed on 0/0 model(s)");
   });
 
+  it("claims pair rows by (image, class): a multi-label image's classes are separate pairs", () => {
+    // One image, two classes: SISE beats Grad-CAM by 20 EBPG points on class 1 and by 10 on class 2.
+    const rows = [
+      row({method: "sise", file: "0.png", classIndex: 1, ebpg: 0.7}),
+      row({method: "gradcam", file: "0.png", classIndex: 1, ebpg: 0.5}),
+      row({method: "sise", file: "0.png", classIndex: 2, ebpg: 0.4}),
+      row({method: "gradcam", file: "0.png", classIndex: 2, ebpg: 0.3})
+    ];
+    const d = pairedDifference(rows, "sise", "gradcam", "ebpg")!;
+    expect(d.images).toBe(2);
+    expect(d.mean).toBeCloseTo(15, 9);
+  });
+
   it("claims: paired per-image differences with a 95% interval decide 'beyond noise'", () => {
     const rows = [0.5, 0.6, 0.7].flatMap((e, i) => [
       row({method: "sise", file: `${i}.png`, ebpg: e, probability: 1, keptProbability: 0.5}),

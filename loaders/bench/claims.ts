@@ -26,13 +26,16 @@ export interface PairedDifference {
   images: number;
 }
 
-/** Paired difference first − second over the images both methods have a value for. */
+/** Rows pair by (image, class): a multi-label image is explained once per class present. */
+const pairKey = (row: ImageRow): string => `${row.file}\0${row.classIndex}`;
+
+/** Paired difference first − second over the (image, class) rows both methods have a value for. */
 export function pairedDifference(rows: readonly ImageRow[], first: string, second: string, metric: ClaimMetric): PairedDifference | null {
-  const secondByFile = new Map(rows.filter((r) => r.method === second).map((r) => [r.file, r]));
+  const secondByPair = new Map(rows.filter((r) => r.method === second).map((r) => [pairKey(r), r]));
   const differences: number[] = [];
   for (const row of rows) {
     if (row.method !== first) continue;
-    const other = secondByFile.get(row.file);
+    const other = secondByPair.get(pairKey(row));
     const a = perImage(metric, row);
     const b = other ? perImage(metric, other) : null;
     if (a !== null && b !== null) differences.push(a - b);

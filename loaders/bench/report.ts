@@ -108,7 +108,7 @@ export function modelReport(model: ModelResult): string {
   const localised = model.methods[0]?.localisedImages ?? 0;
   const parts = [
     `=== ${model.name} (trained on ${model.dataset || "?"}) — split ${model.split}: ${model.images} images, ` +
-      `${localised} with ground truth (${model.truth}); input ${model.input[0]}×${model.input[1]} ===`,
+      `${model.pairs} (image, present class) pairs, ${localised} with ground truth (${model.truth}); input ${model.input[0]}×${model.input[1]} ===`,
     "",
     metricsTable(model),
     "",

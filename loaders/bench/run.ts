@@ -56,11 +56,16 @@ type ImageContext = SharedContext<SplitImage>;
 
 const relativeSplit = (dir: string, root: string): string => (dir.startsWith(root + "/") ? dir.slice(root.length + 1) : dir);
 
-/** Each image's context for its own label (the class the bench explains). */
-function labelContexts(model: ExplainableModel, images: readonly SplitImage[], settings: BenchSettings): Promise<ImageContext[]> {
+/**
+ * One context per (image, present class), the SISE paper's protocol: a single-label image has its
+ * label, a multi-label one (scenes) every class it shows, each with that class's ground truth.
+ */
+function pairContexts(model: ExplainableModel, images: readonly SplitImage[], settings: BenchSettings): Promise<ImageContext[]> {
   return imageContexts(
     model,
-    images.map((image) => ({image, classIndex: image.label, truth: classTruth(image.instances, image.label, image.width, image.height, settings.truth)})),
+    images.flatMap((image) =>
+      (image.labels ?? [image.label]).map((classIndex) => ({image, classIndex, truth: classTruth(image.instances, classIndex, image.width, image.height, settings.truth)}))
+    ),
     settings
   );
 }
@@ -259,7 +264,7 @@ export async function runModel(spec: BenchModelSpec, settings: BenchSettings, ro
       throw new Error(`model ${spec.name} has ${model.numClasses} classes, split ${spec.splitDirectory} has ${split.classes.length}`);
     }
     const images = split.images.slice(0, settings.imagesPerSplit);
-    const contexts = await labelContexts(model, images, settings);
+    const contexts = await pairContexts(model, images, settings);
     const tolerance = pointingTolerance(split.width, split.height);
     const methods = settings.methods.map((name) => ({name, method: getMethod(name), options: settings.methodOptions[name] ?? {}}));
     const failures: ModelResult["failures"] = [];
@@ -312,6 +317,7 @@ export async function runModel(spec: BenchModelSpec, settings: BenchSettings, ro
       classes: [...split.classes],
       input: [model.inputHeight, model.inputWidth],
       images: images.length,
+      pairs: contexts.length,
       pointingTolerance: tolerance,
       truth: settings.truth,
       bareSpeed: speed,

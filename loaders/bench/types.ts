@@ -67,7 +67,7 @@ export interface MethodSummary {
   explainedScore: ScoreMode;
   /** Score each figure was computed with. */
   metricScores: {localisation: "map only"; dropIncrease: "softmax" | "sigmoid"; deletionInsertion: "softmax" | "sigmoid"};
-  /** Images in Drop/Increase, curves and time; images with ground truth in localisation. */
+  /** (image, class) pairs in Drop/Increase, curves and time; pairs with ground truth in localisation. */
   images: number;
   localisedImages: number;
   metrics: MethodMetrics;
@@ -154,6 +154,8 @@ export interface ModelResult {
   classes: string[];
   input: [number, number];
   images: number;
+  /** (image, present class) pairs explained: one per image for single-label sets, one per class shown for multi-label ones. */
+  pairs: number;
   /** Pointing-game tolerance in pixels at this image size (15 px at 224², scaled). */
   pointingTolerance: number;
   truth: "box" | "mask";
