@@ -20,6 +20,7 @@ import {claimsOverview, modelReport, runHeader} from "../loaders/bench/report.js
 import {writeBenchResults} from "../loaders/bench/results.js";
 import {runBench} from "../loaders/bench/run.js";
 import {benchSettings} from "../loaders/bench/settings.js";
+import {fullBench} from "./full.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.help) {
     process.stdout.write(`${BENCH_USAGE}\nmethods: ${Object.keys(METHODS).join(" ")}\n`);
+    return;
+  }
+  if (args.full) {
+    await fullSection(args);
     return;
   }
   for (const section of args.sections) {
@@ -54,6 +59,26 @@ function runScript(script: string, quick: boolean, saveAs: string): void {
   mkdirSync(dirname(saveAs), {recursive: true});
   writeFileSync(saveAs, `${title}\n${result.stdout}`);
   process.stdout.write(`wrote ${relative(ROOT, saveAs)}\n`);
+}
+
+/** --full: every (image, present class) pair of every model's split (bench/full.ts); the multi-label models by default. */
+async function fullSection(args: ReturnType<typeof parseBenchArgs>): Promise<void> {
+  const methods = args.methods ?? Object.keys(METHODS);
+  for (const name of methods) if (!METHODS[name]) throw new Error(`unknown method "${name}": choose from ${Object.keys(METHODS).join(", ")}`);
+  const all = benchModels({modelsDir: args.modelsDir, names: args.models, split: args.split, root: ROOT});
+  // Without --models: the VOC-like multi-label set's models, the setting the full protocol is for.
+  const models = args.models ? all : all.filter((m) => m.dataset === "scenes");
+  if (models.length === 0) throw new Error("no model to run: train the scenes models or pass --models");
+  const settings = benchSettings({
+    quick: args.quick,
+    curveSteps: args.curveSteps,
+    truth: args.truth,
+    ...(args.workers === undefined ? {} : {workers: args.workers}),
+    methods
+  });
+  const backend = await selectNodeBackend(args.backend);
+  process.stderr.write(`bench --full: backend ${backend.backend}; models ${models.map((m) => m.name).join(", ")}; ${settings.workers} workers\n`);
+  await fullBench(args, models, settings, ROOT);
 }
 
 /** Table 1 of the papers on every committed model: quality metrics, speed ratios, claims. */

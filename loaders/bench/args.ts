@@ -5,7 +5,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --models a,b          model directory names under --models-dir, or paths (default: every model there)
   --models-dir DIR      where committed models live (default data/models)
   --methods x,y         methods from the registry (default: all)
-  --images N            images per test split (default 12; --quick 2)
+  --images N            images per test split (default 12; --quick 2; --full: every image unless given)
   --pairs-images N      shapes-pairs images for class discrimination (default 6; 0 skips)
   --sanity-images N     images for the randomisation sanity check (default 3; 0 skips)
   --curve-steps N       deletion/insertion steps (default 32)
@@ -20,7 +20,12 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         paper-scale (VGG16 / ResNet-50 GFLOP/s and ResNet-50 time per method on
                         tfjs and with ONNX Runtime forward passes), onnx (forward ms/image and
                         GFLOP/s: tfjs wasm vs ONNX Runtime, 1 thread and all cores)
-  --quick               small settings for a smoke run`;
+  --quick               small settings for a smoke run
+  --full                the full protocol instead of the timed table: every (image, present class)
+                        pair of each model's test split, every method, over the worker pool, 95%
+                        intervals on every figure; resumable (the same command continues after an
+                        interruption); writes bench-full.{txt,json} and bench-full-*.csv
+  --store DIR           --full: where finished maps are kept between runs (default results/tmp/full-store)`;
 
 export const BENCH_SECTIONS = ["table", "kernels", "pool", "onnx", "paper-scale"] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
@@ -39,6 +44,9 @@ export interface BenchArgs {
   workers?: number;
   out: string;
   quick: boolean;
+  /** The full protocol (loaders/bench/full.ts) instead of the sections. */
+  full: boolean;
+  store?: string;
   sections: BenchSection[];
   help: boolean;
 }
@@ -78,6 +86,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       workers: {type: "string"},
       out: {type: "string"},
       quick: {type: "boolean"},
+      full: {type: "boolean"},
+      store: {type: "string"},
       sections: {type: "string"},
       help: {type: "boolean", short: "h"}
     }
@@ -105,6 +115,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     // A quick run must never overwrite the committed results.
     out: values.out ?? (quick ? "results/tmp" : "results"),
     quick,
+    full: values.full ?? false,
+    ...(values.store ? {store: values.store} : {}),
     sections: sections as BenchSection[],
     help: values.help ?? false
   };
