@@ -38,6 +38,8 @@ export interface EvaluateOptions {
   out: string;
   workers?: number;
   backend?: string;
+  /** Forward engine of the maps' masked inputs (runBatch's `engine`). */
+  engine?: string;
   shard?: Shard;
   truth?: "box" | "mask";
   curveSteps?: number;
@@ -134,6 +136,7 @@ export async function evaluateDataset(options: EvaluateOptions): Promise<Evaluat
     shard: options.shard ?? UNSHARDED,
     workers: options.workers ?? 1,
     ...(options.backend ? {backend: options.backend} : {}),
+    ...(options.engine ? {engine: options.engine} : {}),
     ...(options.signal ? {signal: options.signal} : {}),
     ...(options.onMapsProgress ? {onProgress: options.onMapsProgress} : {}),
     ...(options.log ? {log: options.log} : {})

@@ -10,6 +10,11 @@
  * - image: the decoded pixels with their size, so the same picture in PNG or re-saved agrees;
  * - class: an index, or "top" (the model's top prediction);
  * - engine: a hash of the engine's own files (src/lib), so a changed method recomputes.
+ * Not a part: the forward engine (ONNX Runtime or tfjs for the masked inputs; the record says
+ * which). Its maps match tfjs's within 1e-4 on every method and committed model (float rounding of
+ * the logits; test/onnx-methods.test.ts), below the site's 1/255 quantisation and any metric's
+ * resolution, so a map made either way is the same result: runs with and without onnxruntime-node
+ * share one cache, and shards made on both kinds of machine merge.
  */
 import {createHash, type Hash} from "node:crypto";
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";

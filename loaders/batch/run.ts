@@ -9,7 +9,8 @@
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {getMethod} from "../../src/lib/methods/registry.js";
 import {AbortedError} from "../../src/lib/explain/progress.js";
-import type {Explanation, Method, RgbImage} from "../../src/lib/explain/types.js";
+import type {Method, RgbImage} from "../../src/lib/explain/types.js";
+import {decideForwardEngine, makesForwardBatches, RunEngine, type EngineExplanation} from "../onnx/run-engine.js";
 import {WorkerPool, type PoolModel} from "../pool/pool.js";
 import {effectiveOptions, imageFingerprint, modelFingerprint, resultKey, type ClassRequest} from "./keys.js";
 import {manifestName, manifestRow, writeManifest, type ManifestRow} from "./manifest.js";
@@ -52,6 +53,12 @@ export interface BatchRunOptions {
   workers?: number;
   /** Backend of pool workers (default wasm). */
   backend?: string;
+  /**
+   * Forward engine of the methods that score masked inputs: auto | onnx | tfjs (default:
+   * SALIENCY_ENGINE, else auto). In this thread one ONNX Runtime session with a thread per core;
+   * on a pool one session per worker, the cores split between them. Gradient passes stay on tfjs.
+   */
+  engine?: string;
   signal?: AbortSignal;
   onProgress?: (progress: BatchProgress) => void;
   log?: (line: string) => void;
@@ -94,6 +101,8 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
   const workers = options.workers ?? 1;
   const log = options.log ?? (() => {});
   const store = new ResultStore(out);
+  // Checked before anything is written: `onnx` without onnxruntime-node fails here.
+  const engine = new RunEngine(model, options.engine === undefined ? {} : {engine: options.engine});
   const {removedPartials} = store.open();
   if (removedPartials > 0) log(`removed ${removedPartials} temporary file(s) left by an interrupted run`);
 
@@ -139,11 +148,15 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
   signal?.addEventListener("abort", closePool, {once: true});
   // A pool that cannot start ends the run (every item would fail the same way).
   let fatal: Error | null = null;
-  const explain = async (job: Pending): Promise<Explanation> => {
+  const explain = async (job: Pending): Promise<EngineExplanation> => {
     const {method, given} = methods.get(job.item.method)!;
     const classOption = job.item.classRequest === "top" ? {} : {classIndex: job.item.classRequest};
-    if (workers <= 1) return method.explain(model, job.image, {...given, ...classOption, ...(signal ? {signal} : {})});
-    pool ??= WorkerPool.create(options.poolModel ?? model, {size: workers, ...(options.backend ? {backend: options.backend} : {})});
+    if (workers <= 1) return engine.explain(method, job.image, {...given, ...classOption, ...(signal ? {signal} : {})});
+    pool ??= Promise.resolve().then(() => {
+      // `auto` decided once here (one notice), and only when some method has forward-only passes.
+      const forward = [...methods.values()].some(({method: m}) => makesForwardBatches(m)) ? decideForwardEngine(model, engine.choice) : "tfjs";
+      return WorkerPool.create(options.poolModel ?? model, {size: workers, engine: forward, ...(options.backend ? {backend: options.backend} : {})});
+    });
     const ready = await pool.catch((error: Error) => {
       fatal ??= error;
       throw error;
@@ -213,6 +226,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
   } finally {
     signal?.removeEventListener("abort", closePool);
     if (pool) await (await (pool as Promise<WorkerPool>).catch(() => null))?.close();
+    await engine.dispose();
   }
   const path = saveManifest();
   return {

@@ -8,6 +8,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync} from
 import {dirname, join} from "node:path";
 import type {Explanation} from "../../src/lib/explain/types.js";
 import {removeDeadPartials, writeFileAtomic} from "../atomic-write.js";
+import type {ForwardEngineName} from "../onnx/run-engine.js";
 import {KEY_SCHEMA, type ClassRequest} from "./keys.js";
 import {decodeNpy, encodeNpy, npyByteLength} from "./npy.js";
 
@@ -32,6 +33,11 @@ export interface ResultRecord {
   width: number;
   height: number;
   backend: string;
+  /**
+   * Where the forward-only passes (masked inputs) ran: ONNX Runtime or tfjs. Not part of the key:
+   * the maps agree to 1e-4 (keys.ts). Absent in records written before engines were recorded.
+   */
+  engine?: ForwardEngineName;
   /** The explanation's own time (Explanation.timings.totalMs). */
   ms: number;
   timings: Record<string, number>;
@@ -124,7 +130,7 @@ function readdirSafe(dir: string): string[] {
 
 /** The record of a fresh explanation. */
 export function recordOf(
-  explanation: Explanation,
+  explanation: Explanation & {engine?: ForwardEngineName},
   parts: {
     key: string;
     title: string;
@@ -154,6 +160,7 @@ export function recordOf(
     width: explanation.map.width,
     height: explanation.map.height,
     backend: explanation.backend,
+    ...(explanation.engine ? {engine: explanation.engine} : {}),
     ms: explanation.timings.totalMs,
     timings: {...explanation.timings},
     passes: explanation.passes,

@@ -13,6 +13,7 @@ import {runBatch, type BatchItem, type BatchRunResult} from "../batch/run.js";
 import {resolveShard, type Shard} from "../batch/shard.js";
 import {selectNodeBackend} from "../backend.js";
 import {openModel} from "../model-files.js";
+import {checkedEngineChoice} from "../onnx/run-engine.js";
 import {BATCH_OPTIONS, methodsOptionsFromArgs, parseInteger, parseList} from "./args.js";
 import {interruptSignal, INTERRUPTED_EXIT} from "./interrupt.js";
 import {ProgressBar} from "./progress.js";
@@ -20,13 +21,17 @@ import {ProgressBar} from "./progress.js";
 export const BATCH_USAGE = `usage:
   saliency batch --model PATH --images DIR|LIST.txt|GLOB --methods a,b,... --out DIR
                  [--classes top|all|N,M,...] [--workers N] [--shard K/N [--shard-count N]]
-                 [method options] [--backend B] [--quiet] [--verbose]
+                 [method options] [--backend B] [--engine auto|onnx|tfjs] [--quiet] [--verbose]
     One result per (image, method, class) in DIR/maps/: the map as .npy (float32, height x width)
     and a .json of its metadata, named by a content key (model weights, method, options with
     defaults, image pixels, class). A rerun skips what exists; a killed run resumes. The shard's
     manifest (JSON Lines) lists every result: DIR/manifest.jsonl, or manifest-K-of-N.jsonl.
     --classes  top (default: the model's top prediction), all (every class), or class indices
     --workers  worker threads, each explaining whole images (default 1: this thread)
+    --engine   forward-only passes (RISE, Score-CAM, SISE, Ada-SISE) on ONNX Runtime or tfjs
+               (default: SALIENCY_ENGINE, else auto; see explain). One session with a thread per
+               core in this thread, or one per worker with the cores split between them. Not part
+               of the content key (maps agree within 1e-4); each record says which ran
     --shard    K/N: item i of the work list is done by shard i mod N (K from 0). Without it, read
                from a Slurm job array (SLURM_ARRAY_TASK_ID/COUNT/MIN/MAX) or a Kubernetes
                Indexed Job (JOB_COMPLETION_INDEX with --shard-count N or SALIENCY_SHARD_COUNT)
@@ -107,6 +112,7 @@ export async function batchCommand(argv: string[]): Promise<number> {
   const methodOptions = methodsOptionsFromArgs(methods, values as Record<string, string | boolean | undefined>);
   const {workers, shard} = runOptions(values);
   const quiet = values.quiet === true;
+  const engine = checkedEngineChoice(values.engine as string | undefined);
   const backend = await selectNodeBackend(values.backend as string | undefined, {verbose: values.verbose === true});
   const model = await openModel(modelSpec);
   try {
@@ -117,11 +123,11 @@ export async function batchCommand(argv: string[]): Promise<number> {
     if (!quiet) {
       process.stderr.write(
         `batch: ${images.length} images × ${methods.length} methods × ${classes.length} class(es) = ${items.length} items; ` +
-          `shard ${shard.index}/${shard.count} (${shard.source}); ${workers} worker(s) on ${backend.backend}\n`
+          `shard ${shard.index}/${shard.count} (${shard.source}); ${workers} worker(s) on ${backend.backend}, engine ${engine}\n`
       );
     }
     const {exitCode} = await runBatchWithProgress(
-      {model, poolModel: modelSpec, items, methodOptions, out, shard, workers, backend: backend.backend},
+      {model, poolModel: modelSpec, items, methodOptions, out, shard, workers, backend: backend.backend, engine},
       quiet,
       "batch"
     );

@@ -7,6 +7,7 @@ import {evaluateDataset} from "../batch/evaluate.js";
 import {evaluationReport, writeEvaluation} from "../batch/evaluate-report.js";
 import {selectNodeBackend} from "../backend.js";
 import {openModel} from "../model-files.js";
+import {checkedEngineChoice} from "../onnx/run-engine.js";
 import {EVALUATE_OPTIONS, methodsOptionsFromArgs, parseInteger, parseList} from "./args.js";
 import {requiredOption, runOptions, summary} from "./batch.js";
 import {interruptSignal, INTERRUPTED_EXIT} from "./interrupt.js";
@@ -16,6 +17,7 @@ export const EVALUATE_USAGE = `usage:
   saliency evaluate --model PATH --dataset voc:DIR|coco:FILE.json[:IMAGES_DIR]|saliency:DIR
                     --methods a,b,... --out DIR [--class-map FILE.json] [--truth box|mask]
                     [--curve-steps N] [--limit N] [--workers N] [--shard K/N] [method options]
+                    [--backend B] [--engine auto|onnx|tfjs] (as for batch)
     Table 1 of the SISE paper on your data: EBPG, Bbox, mIoU, pointing game, Drop, Increase,
     deletion/insertion AUC and seconds per image, each with its 95% interval, for every
     (image, annotated class). Maps go to DIR as with batch (same cache: a rerun computes only
@@ -43,6 +45,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const curveSteps = values["curve-steps"] === undefined ? undefined : parseInteger("curve-steps", values["curve-steps"] as string, 1, 10_000);
   const limit = values.limit === undefined ? undefined : parseInteger("limit", values.limit as string, 1, 10_000_000);
   const quiet = values.quiet === true;
+  const engine = checkedEngineChoice(values.engine as string | undefined);
   const backend = await selectNodeBackend(values.backend as string | undefined, {verbose: values.verbose === true});
   const model = await openModel(modelSpec);
   const maps = new ProgressBar({label: "maps", quiet});
@@ -62,6 +65,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       out,
       workers,
       backend: backend.backend,
+      engine,
       shard,
       truth,
       ...(curveSteps === undefined ? {} : {curveSteps}),

@@ -7,7 +7,9 @@ import type {ModelMeta} from "../../src/lib/model/adapter.js";
 import type {ScoreMode} from "../../src/lib/model/score.js";
 import type {ProbeBatchRequest, ProbeBatchResult} from "../../src/lib/explain/executor.js";
 import type {MaskRecipeRequest, MaskRecipeResult} from "../../src/lib/explain/mask-recipes.js";
-import type {Explanation, RgbImage} from "../../src/lib/explain/types.js";
+import type {RgbImage} from "../../src/lib/explain/types.js";
+import type {EngineChoice} from "../onnx/engine.js";
+import type {EngineExplanation} from "../onnx/run-engine.js";
 
 /** How a worker gets its copy of the model. */
 export type ModelPayload =
@@ -20,6 +22,14 @@ export interface WorkerSetup {
   model: ModelPayload;
   /** Backend the worker selects (loaders/backend.ts). */
   backend: string;
+  /** Forward engine of the worker's explain requests (loaders/onnx/run-engine.ts); tfjs without it. */
+  engine?: WorkerEngine;
+}
+
+/** A worker's own forward engine: the choice, and the ONNX Runtime threads of its session. */
+export interface WorkerEngine {
+  choice: EngineChoice;
+  threads: number;
 }
 
 /** Every model worker answers this one with its live tensor count (for leak checks). */
@@ -38,4 +48,4 @@ export type ExecutorRequest =
   | {id: number; kind: "score-masks"; request: MaskRecipeRequest}
   | {id: number; kind: "explain"; method: string; image: RgbImage; options: Record<string, unknown>};
 
-export type ExecutorResult = Float32Array | ProbeBatchResult | MaskRecipeResult | Explanation;
+export type ExecutorResult = Float32Array | ProbeBatchResult | MaskRecipeResult | EngineExplanation;

@@ -10,7 +10,7 @@ import type {Worker} from "node:worker_threads";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {AbortedError} from "../../src/lib/explain/progress.js";
 import {modelPayload} from "./model-transfer.js";
-import type {MemoryRequest, ModelPayload, WorkerReply, WorkerSetup} from "./protocol.js";
+import type {MemoryRequest, ModelPayload, WorkerEngine, WorkerReply, WorkerSetup} from "./protocol.js";
 import {spawnTypeScriptWorker} from "./spawn.js";
 
 /** The model to copy into every worker, or a spec each worker opens itself (see loaders/model-files.ts). */
@@ -21,6 +21,8 @@ export interface ModelWorkersOptions {
   size?: number;
   /** Backend each worker selects; default "wasm". */
   backend?: string;
+  /** Forward engine of explain requests in each worker; default tfjs only. */
+  engine?: WorkerEngine;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -71,7 +73,7 @@ export class ModelWorkers<Request extends {id: number; kind: string}, Result> {
     const size = options.size ?? availableParallelism();
     if (!Number.isInteger(size) || size < 1) throw new Error(`pool size must be a positive integer, got ${size}`);
     const payload: ModelPayload = typeof model === "string" ? {kind: "spec", spec: model} : await modelPayload(model);
-    const setup: WorkerSetup = {model: payload, backend: options.backend ?? "wasm"};
+    const setup: WorkerSetup = {model: payload, backend: options.backend ?? "wasm", ...(options.engine ? {engine: options.engine} : {})};
     const threads = Array.from({length: size}, () => spawnTypeScriptWorker(module, setup));
     const started = await Promise.allSettled(threads.map(waitUntilReady));
     const failure = started.find((s): s is PromiseRejectedResult => s.status === "rejected");

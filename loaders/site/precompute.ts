@@ -8,6 +8,8 @@
  * SALIENCY_SITE_CACHE (default node_modules/.cache/saliency-site)/results-<profile>: a rebuild
  * computes only the maps whose inputs changed (a changed model, method or option), and says how
  * many. Maps no longer used are removed after a build, so the cache holds one build's worth.
+ * SALIENCY_ENGINE (auto | onnx | tfjs) chooses where the masked inputs' forward passes run, as
+ * `--engine` does for the CLI; it is not part of the key (the maps agree within 1e-4).
  */
 import {mkdtempSync, rmSync} from "node:fs";
 import {availableParallelism, tmpdir} from "node:os";
@@ -19,6 +21,7 @@ import {loadLayersModelFromParts, metaFromCard} from "../../src/lib/model/load.j
 import {getMethod, METHODS} from "../../src/lib/methods/registry.js";
 import {selectNodeBackend} from "../backend.js";
 import {runBatch, type BatchItem} from "../batch/run.js";
+import {checkedEngineChoice} from "../onnx/run-engine.js";
 import {ResultStore} from "../batch/store.js";
 import {cacheDirectory} from "./cache.js";
 import {loadGallery, type LoadedGalleryImage} from "./gallery.js";
@@ -88,6 +91,9 @@ export async function precompute(
   const {meta: gallery, images} = loadGallery(profile.galleryPerDataset);
   const options = overrides.methodOptions ?? methodOptions(profile);
   const workers = precomputeWorkers();
+  // SALIENCY_ENGINE (auto | onnx | tfjs; default auto): where the masked inputs' forward passes run.
+  const engine = checkedEngineChoice();
+  log(`precompute: ${workers} worker(s), engine ${engine}`);
   const methods = profile.methods.filter((name) => {
     if (METHODS[name]) return true;
     log(`precompute: method "${name}" is not in the registry; skipped`);
@@ -112,7 +118,7 @@ export async function precompute(
         const items: BatchItem[] = todo.flatMap((image) =>
           image.labels.flatMap((classIndex) => methods.map((method) => ({image: {id: image.id, load: () => image}, method, classRequest: classIndex})))
         );
-        const done = await runBatch({model, items, methodOptions: options, out: storeDir, workers});
+        const done = await runBatch({model, items, methodOptions: options, out: storeDir, workers, engine});
         if (done.failures.length > 0)
           throw new Error(`precompute: ${entry.name}: ${done.failures[0]!.image} ${done.failures[0]!.method}: ${done.failures[0]!.message}`);
         counts.computed += done.computed;
