@@ -20,6 +20,7 @@ import {claimsOverview, modelReport, runHeader} from "../loaders/bench/report.js
 import {writeBenchResults} from "../loaders/bench/results.js";
 import {runBench} from "../loaders/bench/run.js";
 import {benchSettings} from "../loaders/bench/settings.js";
+import {checkedEngineChoice} from "../loaders/onnx/run-engine.js";
 import {fullBench} from "./full.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -97,11 +98,12 @@ async function tableSection(args: ReturnType<typeof parseBenchArgs>): Promise<vo
     ...(args.workers === undefined ? {} : {workers: args.workers}),
     methods
   });
+  const engine = checkedEngineChoice(args.engine);
   const backend = await selectNodeBackend(args.backend);
   const log = stderrProgress();
-  log(`backend ${backend.backend} (${backend.provider}); models ${models.map((m) => m.name).join(", ")}; methods ${methods.join(", ")}`);
+  log(`backend ${backend.backend} (${backend.provider}), engine ${engine}; models ${models.map((m) => m.name).join(", ")}; methods ${methods.join(", ")}`);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
-  const backendInfo = {name: backend.backend, provider: backend.provider, tfjs: tf.version.tfjs};
+  const backendInfo = {name: backend.backend, provider: backend.provider, tfjs: tf.version.tfjs, engine};
   process.stdout.write(`${runHeader({date: new Date().toISOString(), command, machine: machineInfo(), backend: backendInfo, settings})}\n\n`);
   const result = await runBench({
     models,
@@ -109,6 +111,7 @@ async function tableSection(args: ReturnType<typeof parseBenchArgs>): Promise<vo
     backend: {name: backend.backend, provider: backend.provider},
     command,
     root: ROOT,
+    engine,
     log,
     onModelDone: (model) => {
       process.stdout.write(`${modelReport(model)}\n\n`);

@@ -13,6 +13,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         (default: the split of the data set in the model's card.json)
   --truth box|mask      ground truth for localisation metrics (default box, as the paper)
   --backend B           auto | wasm | cpu | tensorflow (default auto)
+  --engine E            table: auto | onnx | tfjs, where the forward-only passes of RISE, Score-CAM,
+                        SISE and Ada-SISE run (default: SALIENCY_ENGINE, else auto: ONNX Runtime
+                        when onnxruntime-node loads and the model converts); gradients stay on tfjs
   --workers N           worker threads for the untimed class-discrimination runs (default: every core)
   --out DIR             output folder (default results/; --quick: results/tmp/)
   --sections a,b        what to run, in this order (default all): table (Table 1 on the committed
@@ -41,6 +44,7 @@ export interface BenchArgs {
   split: string | null;
   truth?: "box" | "mask";
   backend?: string;
+  engine?: string;
   workers?: number;
   out: string;
   quick: boolean;
@@ -83,6 +87,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       split: {type: "string"},
       truth: {type: "string"},
       backend: {type: "string"},
+      engine: {type: "string"},
       workers: {type: "string"},
       out: {type: "string"},
       quick: {type: "boolean"},
@@ -111,6 +116,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     split: values.split ?? null,
     ...(truth ? {truth} : {}),
     ...(values.backend ? {backend: values.backend} : {}),
+    ...(values.engine ? {engine: values.engine} : {}),
     ...(values.workers !== undefined ? {workers: integer("workers", values.workers, 1, 256)} : {}),
     // A quick run must never overwrite the committed results.
     out: values.out ?? (quick ? "results/tmp" : "results"),

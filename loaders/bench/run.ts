@@ -14,6 +14,7 @@ import {loadSplit, type SplitImage} from "../datasets/splits.js";
 import {openModel} from "../model-files.js";
 import {localisedCount, mean, median, methodMetrics} from "./aggregate.js";
 import {pairedSpeed, repetitionsFor, type PairedTime} from "./paired-timing.js";
+import {RunEngine} from "../onnx/run-engine.js";
 import {WorkerPool} from "../pool/pool.js";
 import {inParallelIf} from "../pool/tasks.js";
 import {measureBarePass} from "./bare-passes.js";
@@ -50,6 +51,8 @@ export interface BenchRunOptions {
   log?: ProgressLog;
   /** Called as each model finishes (the CLI prints its report right away). */
   onModelDone?: (model: ModelResult) => void;
+  /** Forward engine of the timed methods' masked inputs (loaders/onnx/run-engine.ts): auto | onnx | tfjs. */
+  engine?: string;
 }
 
 type ImageContext = SharedContext<SplitImage>;
@@ -255,9 +258,17 @@ async function discrimination(
   }
 }
 
-export async function runModel(spec: BenchModelSpec, settings: BenchSettings, root: string, log: ProgressLog = silentProgress): Promise<ModelResult> {
+export async function runModel(
+  spec: BenchModelSpec,
+  settings: BenchSettings,
+  root: string,
+  log: ProgressLog = silentProgress,
+  engine?: string
+): Promise<ModelResult> {
   const start = performance.now();
   const model = await openModel(spec.directory);
+  // The table's methods run their forward-only passes on this engine; discrimination and the sanity check stay on tfjs.
+  const forward = new RunEngine(model, engine === undefined ? {} : {engine});
   try {
     const split = loadSplit(spec.splitDirectory);
     if (split.classes.length !== model.numClasses) {
@@ -275,7 +286,16 @@ export async function runModel(spec: BenchModelSpec, settings: BenchSettings, ro
 
     for (const entry of methods) {
       try {
-        const done = await benchMethod(spec.name, model, entry, contexts, settings, tolerance, log);
+        const {executor} = await forward.forMethod(entry.method);
+        const done = await benchMethod(
+          spec.name,
+          model,
+          executor ? {...entry, options: {...entry.options, executor}} : entry,
+          contexts,
+          settings,
+          tolerance,
+          log
+        );
         rows.push(...done.rows);
         summaries.push(done.summary);
         plans.push(done.plan);
@@ -330,6 +350,7 @@ export async function runModel(spec: BenchModelSpec, settings: BenchSettings, ro
       wallSeconds: (performance.now() - start) / 1000
     };
   } finally {
+    await forward.dispose();
     model.dispose();
   }
 }
@@ -340,7 +361,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
   const models: ModelResult[] = [];
   for (const spec of options.models) {
     log(`model ${spec.name} on ${relativeSplit(spec.splitDirectory, root)}`);
-    const model = await runModel(spec, settings, root, log);
+    const model = await runModel(spec, settings, root, log, options.engine);
     models.push(model);
     options.onModelDone?.(model);
   }
@@ -350,7 +371,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     date: new Date().toISOString(),
     wallSeconds: (performance.now() - start) / 1000,
     machine: machineInfo(),
-    backend: {...options.backend, tfjs: tf.version.tfjs},
+    backend: {...options.backend, tfjs: tf.version.tfjs, ...(options.engine ? {engine: options.engine} : {})},
     settings,
     models
   };

@@ -209,7 +209,8 @@ export interface BenchResult {
   date: string;
   wallSeconds: number;
   machine: MachineInfo;
-  backend: {name: string; provider: string; tfjs: string};
+  /** `engine`: where the methods' forward-only passes ran (auto | onnx | tfjs, as asked). */
+  backend: {name: string; provider: string; tfjs: string; engine?: string};
   settings: BenchSettings;
   models: ModelResult[];
 }
