@@ -25,7 +25,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         GFLOP/s: tfjs wasm vs ONNX Runtime, 1 thread and all cores)
   --quick               small settings for a smoke run
   --full                the full protocol instead of the timed table: every (image, present class)
-                        pair of each model's test split, every method, over the worker pool, 95%
+                        pair of each model's test split, every method (Extremal Perturbation only
+                        when --methods names it: minutes per pair at 128²), over the worker pool, 95%
                         intervals on every figure; resumable (the same command continues after an
                         interruption); writes bench-full.{txt,json} and bench-full-*.csv
   --store DIR           --full: where finished maps are kept between runs (default results/tmp/full-store)`;

@@ -30,7 +30,10 @@ export interface SettingsOverrides {
 export function benchMethodOptions(quick: boolean): Record<string, Record<string, unknown>> {
   if (quick) return Object.fromEntries(Object.entries(METHODS).map(([name, method]) => [name, quickOptions(method.params)]));
   // RISE at 500 masks (paper 4000, engine default 2000): 2000 alone would take half the budget.
-  return {rise: {masks: 500}};
+  // Extremal Perturbation at 200 SGD iterations (TorchRay 800): each costs a forward and a backward
+  // pass plus the smooth mask's 81-tap softmax over every pixel block (~0.1-0.25 s per iteration at
+  // 64² on one wasm thread here), so 800 would take over half an hour of the 15-minute budget.
+  return {rise: {masks: 500}, extremal: {iterations: 200}};
 }
 
 export function benchSettings(overrides: SettingsOverrides): BenchSettings {
