@@ -11,11 +11,11 @@ import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
 import {detectFaces, faceApiModule} from "../loaders/faces/detect.js";
-import {readPhoto, readPhotoSources} from "./helpers/faces.js";
+import {readPhoto, readPhotoSources} from "../loaders/faces/photos.js";
 import {loadModelFile, readModelMeta} from "../loaders/model-files.js";
 import {buildFaceExpressionModel, FACE_EXPRESSION_CLASSES, faceApiRoot, loadPackageWeightMap} from "../scripts/port-face-expression.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
-import {cropPixels, squareCrop, type FaceCrop} from "../src/lib/model/face-crop.js";
+import {cropPixels, mirroredPixels, squareCrop, type FaceCrop} from "../src/lib/model/face-crop.js";
 import {preprocess} from "../src/lib/model/preprocessing.js";
 
 const MODEL_DIR = join(import.meta.dirname, "..", "data", "models", "face-expression");
@@ -47,14 +47,10 @@ async function faceCrops(): Promise<Sample[]> {
             x: Math.min(Math.max(base.x + d, 0), photo.width - base.size),
             y: Math.min(Math.max(base.y - d, 0), photo.height - base.size)
           };
-          const {rgb} = cropPixels(photo, crop);
+          const pixels = cropPixels(photo, crop);
           const label = `${source.file} face ${index} margin ${margin} shift ${shift}`;
-          samples.push({label, photo: source.file, rgb});
-          const mirrored = new Uint8Array(rgb.length);
-          for (let y = 0; y < 112; y++) {
-            for (let x = 0; x < 112; x++) mirrored.set(rgb.subarray((y * 112 + x) * 3, (y * 112 + x) * 3 + 3), (y * 112 + 111 - x) * 3);
-          }
-          samples.push({label: `${label} mirrored`, photo: source.file, rgb: mirrored});
+          samples.push({label, photo: source.file, rgb: pixels.rgb});
+          samples.push({label: `${label} mirrored`, photo: source.file, rgb: mirroredPixels(pixels).rgb});
         }
       }
     });

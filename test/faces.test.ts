@@ -8,9 +8,20 @@ import {join} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
 import {detectFaces} from "../loaders/faces/detect.js";
-import {PHOTOS_DIR} from "../loaders/faces/photos.js";
-import {detectFaceInputs, readPhoto, readPhotoSources} from "./helpers/faces.js";
-import {boxToCrop, boxToImage, cropPixels, cropToImage, imageToCrop, isSmallFace, mapToImage, squareCrop, type FaceBox} from "../src/lib/model/face-crop.js";
+import {detectFaceInputs, largestFaceIndex} from "../loaders/faces/face-inputs.js";
+import {PHOTOS_DIR, readPhoto, readPhotoSources} from "../loaders/faces/photos.js";
+import {
+  boxToCrop,
+  boxToImage,
+  cropPixels,
+  cropToImage,
+  imageToCrop,
+  isSmallFace,
+  mapToImage,
+  mirroredPixels,
+  squareCrop,
+  type FaceBox
+} from "../src/lib/model/face-crop.js";
 
 const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-9);
 
@@ -97,6 +108,23 @@ describe("square face crops", () => {
   it("flags small faces", () => {
     expect(isSmallFace({x: 0, y: 0, width: 40, height: 90})).toBe(true);
     expect(isSmallFace({x: 0, y: 0, width: 60, height: 90})).toBe(false);
+  });
+
+  it("mirrors a crop left to right (hand-computed) and rejects a wrong length", () => {
+    // 3x2 image, pixel (x, y) = (10·y + x, 100 + x, 200 + y): each row reversed.
+    const rgb = new Uint8Array(3 * 2 * 3);
+    for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) rgb.set([10 * y + x, 100 + x, 200 + y], (y * 3 + x) * 3);
+    const mirrored = mirroredPixels({width: 3, height: 2, rgb});
+    expect(Array.from(mirrored.rgb)).toEqual([2, 102, 200, 1, 101, 200, 0, 100, 200, 12, 102, 201, 11, 101, 201, 10, 100, 201]);
+    expect(() => mirroredPixels({width: 3, height: 2, rgb: new Uint8Array(17)})).toThrow(/expected 3x2x3/);
+  });
+
+  it("picks the face with the largest box, the more confident one on a tie", () => {
+    const box = (width: number, height: number) => ({box: {x: 0, y: 0, width, height}});
+    // Areas 600, 2250, 2025.
+    expect(largestFaceIndex([box(20, 30), box(50, 45), box(45, 45)])).toBe(1);
+    expect(largestFaceIndex([box(10, 10), box(10, 10)])).toBe(0);
+    expect(() => largestFaceIndex([])).toThrow(/no faces/);
   });
 });
 

@@ -174,3 +174,23 @@ export function mapToImage(
 export function isSmallFace(box: FaceBox, minPixels = SMALL_FACE_PIXELS): boolean {
   return Math.min(box.width, box.height) < minPixels;
 }
+
+/** The image mirrored left to right (a face seen in a mirror: still a real face, for augmenting few photos). */
+export function mirroredPixels(image: RgbPixels): {width: number; height: number; rgb: Uint8Array} {
+  assertImageSize(image.width, image.height);
+  if (image.rgb.length !== image.width * image.height * 3) {
+    throw new Error(`image data has length ${image.rgb.length}, expected ${image.width}x${image.height}x3`);
+  }
+  const {width, height} = image;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = (y * width + x) * 3;
+      const to = (y * width + width - 1 - x) * 3;
+      rgb[to] = image.rgb[from]!;
+      rgb[to + 1] = image.rgb[from + 1]!;
+      rgb[to + 2] = image.rgb[from + 2]!;
+    }
+  }
+  return {width, height, rgb};
+}
