@@ -52,11 +52,26 @@ function textWidth(text: string, size: number): number {
   return measureContext.measureText(text).width;
 }
 
+/** A word wider than `width` (a URL) in pieces that fit. */
+function breakWord(word: string, width: number, size: number): string[] {
+  if (textWidth(word, size) <= width) return [word];
+  const pieces: string[] = [];
+  let piece = "";
+  for (const ch of word) {
+    if (piece && textWidth(piece + ch, size) > width) {
+      pieces.push(piece);
+      piece = "";
+    }
+    piece += ch;
+  }
+  return piece ? [...pieces, piece] : pieces;
+}
+
 /** Greedy word wrap to `width`, at most `maxLines` (the last one ends in … when cut). */
 function wrap(text: string, width: number, size: number, maxLines = 3): string[] {
   const lines: string[] = [];
   let line = "";
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  for (const word of text.split(/\s+/).flatMap((w) => (w ? breakWord(w, width, size) : []))) {
     const next = line ? `${line} ${word}` : word;
     if (textWidth(next, size) <= width || !line) line = next;
     else {
@@ -137,7 +152,7 @@ function layout(spec: FigureSpec): Layout {
     x += labelWidth + w + 2 * GAP;
   }
   y += 10 + 6 + LINE;
-  const note = spec.note ? wrap(spec.note, width - 2 * MARGIN, CAPTION_SIZE - 1, 4) : [];
+  const note = spec.note ? wrap(spec.note, width - 2 * MARGIN, CAPTION_SIZE - 1, 6) : [];
   y += note.length * LINE + MARGIN;
   return {width, height: Math.ceil(y), title, panels, rowLabels, colorbars, note};
 }
@@ -189,7 +204,8 @@ export function figureSvg(spec: FigureSpec): string {
     const paths = outlinePaths(p.panel.outlines, p.panel.width, p.panel.height);
     if (paths.length) {
       const clip = `sx-figure-clip-${i}`;
-      parts.push(`<clipPath id="${clip}"><rect x="${p.x}" y="${p.y}" width="${p.w}" height="${p.h}"/></clipPath>`);
+      // The clip path is in the coordinates of the element that uses it: the panel's own pixels.
+      parts.push(`<clipPath id="${clip}"><rect x="0" y="0" width="${p.panel.width}" height="${p.panel.height}"/></clipPath>`);
       parts.push(
         `<g clip-path="url(#${clip})" transform="translate(${p.x},${p.y}) scale(${p.w / p.panel.width},${p.h / p.panel.height})" fill="none" vector-effect="non-scaling-stroke">`
       );
