@@ -1,6 +1,7 @@
 /**
  * Every method with its forward passes on ONNX Runtime (loaders/onnx/executor.ts) against the
- * same method on tfjs alone, on every committed model: maps within 1e-4 (max abs), the same class
+ * same method on tfjs alone, on every committed model (face-expression on a committed photograph,
+ * which the methods resize to its 112² input): maps within 1e-4 (max abs), the same class
  * and the same pass counts. Gradient passes stay on tfjs in both runs, so the difference comes only
  * from the masked inputs' logits (float rounding of two implementations). Quick settings keep the
  * run short; the passes they make are the same kind as at full size.
@@ -18,7 +19,11 @@ import {METHODS} from "../src/lib/methods/registry.js";
 import type {ExplainableModel} from "../src/lib/model/adapter.js";
 
 const MAP_TOLERANCE = 1e-4;
-const MODELS = listModels("data/models").filter((entry) => typeof entry.card?.testSplit === "object");
+/** Every committed model with an image of its kind: its test split's, or a committed photograph for a face-crop model. */
+const MODELS = listModels("data/models").flatMap((entry) => {
+  if (typeof entry.card?.testSplit === "object") return [{...entry, image: `${(entry.card.testSplit as {directory: string}).directory}/0001.png`}];
+  return entry.card?.input === "face-crop" ? [{...entry, image: "data/photos/grace-hopper.jpg"}] : [];
+});
 
 beforeAll(async () => {
   expect((await selectNodeBackend("wasm")).backend).toBe("wasm");
@@ -30,7 +35,7 @@ describe.each(MODELS.map((entry) => entry.name))("%s: every method, forward pass
   let executor: PassExecutor;
   let scored = 0;
   const entry = MODELS.find((m) => m.name === name)!;
-  const image = readImageFile(`${(entry.card!.testSplit as {directory: string}).directory}/0001.png`);
+  const image = readImageFile(entry.image);
 
   beforeAll(async () => {
     model = await openModel(entry.directory);
