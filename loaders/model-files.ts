@@ -8,7 +8,7 @@ import {dirname, join, resolve} from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import {ExplainableModel, type ModelMeta} from "../src/lib/model/adapter.js";
 import {loadLayersModelFromParts, loadModelFromParts, metaFromCard} from "../src/lib/model/load.js";
-import {modelDirectory, readModelCard} from "./models/catalogue.js";
+import {CATALOGUE_DIR, listModels, modelDirectory, readModelCard, resolveModelSpec} from "./models/catalogue.js";
 
 function resolveModelJson(path: string): string {
   if (!existsSync(path)) throw new Error(`model path ${path} does not exist`);
@@ -67,9 +67,25 @@ async function loadNsfwjsModel(name: keyof typeof NSFWJS_MODELS): Promise<tf.Lay
   );
 }
 
+/** A model path, or a committed model's catalogue name resolved to its folder; a missing one is an error naming the catalogue. */
+function modelPathOf(spec: string): string {
+  const path = resolveModelSpec(spec);
+  if (!existsSync(path)) {
+    const names = listModels(CATALOGUE_DIR).map((entry) => entry.name);
+    throw new Error(`model path ${spec} does not exist${names.length ? ` and is no catalogue name (${names.join(", ")})` : ""}`);
+  }
+  return path;
+}
+
+/** The card of a model spec (path or catalogue name); null for the packaged nsfwjs models and for models without one. */
+export function modelCardOf(spec: string): Record<string, unknown> | null {
+  return spec.startsWith("nsfwjs:") ? null : (readModelMeta(modelPathOf(spec)).card ?? null);
+}
+
 /**
  * Opens a model for explanation: `nsfwjs:<name>` for the packaged pretrained models, else a
- * directory or model.json path (card.json beside it supplies class names and preprocessing).
+ * directory or model.json path, or a committed model's catalogue name (card.json beside it
+ * supplies class names and preprocessing).
  */
 export async function openModel(spec: string): Promise<ExplainableModel> {
   if (spec.startsWith("nsfwjs:")) {
@@ -77,7 +93,8 @@ export async function openModel(spec: string): Promise<ExplainableModel> {
     if (!(name in NSFWJS_MODELS)) throw new Error(`unknown nsfwjs model "${name}": choose one of ${Object.keys(NSFWJS_MODELS).join(", ")}`);
     return new ExplainableModel(await loadNsfwjsModel(name), {name: `nsfwjs ${name}`, classNames: NSFWJS_CLASSES});
   }
-  const {card: _card, ...meta} = readModelMeta(spec);
-  const model = await loadModelFile(spec);
+  const path = modelPathOf(spec);
+  const {card: _card, ...meta} = readModelMeta(path);
+  const model = await loadModelFile(path);
   return new ExplainableModel(model, {name: meta.name ?? spec, ...meta});
 }

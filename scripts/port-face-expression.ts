@@ -183,7 +183,9 @@ async function main(): Promise<void> {
     // FaceExpressionNet.forwardInput returns softmax(logits); explain probabilities with --score softmax.
     probabilities: "softmax",
     classes: FACE_EXPRESSION_CLASSES,
-    input: "a face crop resized to 112x112 RGB (the package pads the crop to a square and resizes it bilinearly); see src/lib/model/face-crop.ts",
+    // Takes face crops: the CLI and the site detect faces first and draw maps back onto the photo.
+    input: "face-crop",
+    inputNote: "a face crop resized to 112x112 RGB (the package pads the crop to a square and resizes it bilinearly); see src/lib/model/face-crop.ts",
     source: {
       package: "@vladmandic/face-api",
       version: pkg.version,

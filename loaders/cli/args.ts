@@ -18,6 +18,8 @@ const FIXED_OPTIONS = {
   backend: {type: "string"},
   engine: {type: "string"},
   out: {type: "string"},
+  face: {type: "string"},
+  "whole-image": {type: "boolean"},
   colormap: {type: "string"},
   alpha: {type: "string"},
   "fold-batchnorm": {type: "boolean"},

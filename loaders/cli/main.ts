@@ -3,6 +3,7 @@
  *   saliency layers   --model PATH [--json] [--backend B]
  *   saliency explain  --model PATH --image FILE --method NAME [--layer L] [--class N]
  *                     [--score logit|softmax|sigmoid] [--seed S] [--backend B] [--fold-batchnorm] --out FILE.json|FILE.png
+ *                     [--face N | --whole-image]  (face-crop models: loaders/cli/face-input.ts)
  *   saliency batch    (loaders/cli/batch.ts), saliency merge, saliency evaluate (loaders/cli/evaluate.ts)
  * Every error is one line on stderr and a non-zero exit; outputs are written whole or not at all.
  */
@@ -15,10 +16,11 @@ import type {Explanation} from "../../src/lib/explain/types.js";
 import {selectNodeBackend} from "../backend.js";
 import {encodePng, readImageFile} from "../image-io.js";
 import {batchNormFoldPlan, foldedExplainableModel} from "../../src/lib/model/fold-batchnorm.js";
-import {openModel} from "../model-files.js";
+import {modelCardOf, openModel} from "../model-files.js";
 import {checkedEngineChoice, RunEngine, type EngineExplanation} from "../onnx/run-engine.js";
 import {writeFileAtomic} from "../atomic-write.js";
 import {EXPLAIN_OPTIONS, methodOptionsFromArgs, methodsHelp, parseNumber} from "./args.js";
+import {explainInputOf, faceMetadata, mapOnPhoto} from "./face-input.js";
 import {BATCH_USAGE, batchCommand, mergeCommand} from "./batch.js";
 import {EVALUATE_USAGE, evaluateCommand} from "./evaluate.js";
 import {INTERRUPTED_EXIT, InterruptedError, interruptSignal} from "./interrupt.js";
@@ -31,6 +33,7 @@ const USAGE = `usage:
                    [--fold-batchnorm]  (inference graph: each conv + batch norm (+ ReLU) as one conv;
                                         same maps to rounding, faster on ResNets; layer names kept)
                    [--quiet] (no progress bar)  [--verbose] (WebGPU driver warnings when probing)
+                   [--face N | --whole-image]  (models taking face crops: see photos, below)
 ${BATCH_USAGE.replace(/^usage:\n/, "")}
 ${EVALUATE_USAGE.replace(/^usage:\n/, "")}
 engines: --engine auto|onnx|tfjs (default: SALIENCY_ENGINE, else auto) runs the forward-only
@@ -40,7 +43,14 @@ engines: --engine auto|onnx|tfjs (default: SALIENCY_ENGINE, else auto) runs the 
          one-line notice; onnx: an error instead. Maps agree within 1e-4 either way; the JSON
          output and batch records say which ran ("engine").
 models:  a directory or model.json path (card.json beside it gives classes and preprocessing),
+         a committed model's name (face-expression for data/models/face-expression),
          or nsfwjs:mobilenet_v2 | nsfwjs:inception_v3 for the packaged pretrained models
+photos:  a model whose card says "input": "face-crop" (face-expression) gets the faces face-api's
+         detector finds in --image, listed on stderr; it explains the largest one's square crop
+         (--face N: face N of the list) and draws the map back on the whole photo (PNG), or writes
+         it in photo pixels with the face's box and crop (JSON). No face: an error (pass
+         --whole-image to explain the whole image resized); faces under 48 px get a warning.
+         Other models ignore --face and --whole-image.
 methods and their options:
 ${methodsHelp()}`;
 
@@ -97,6 +107,20 @@ async function explainCommand(argv: string[]): Promise<void> {
   const engineChoice = checkedEngineChoice(values.engine as string | undefined);
   const image = await readImageFile(imagePath);
   const backend = await selectNodeBackend(values.backend as string | undefined, {verbose: values.verbose === true});
+  // A face-crop model explains one detected face; found before the model is opened, so a photo without one costs nothing.
+  const input = await explainInputOf(
+    image,
+    modelCardOf(modelPath),
+    {...(typeof values.face === "string" ? {face: values.face} : {}), wholeImage: values["whole-image"] === true},
+    {
+      photoName: imagePath,
+      modelName: modelPath,
+      notice: (line) => {
+        if (!values.quiet) process.stderr.write(`${line}\n`);
+      },
+      warn: (line) => process.stderr.write(`${line}\n`)
+    }
+  );
   const opened = await openModel(modelPath);
   const fold = values["fold-batchnorm"] === true;
   // How many conv + batch norm chains became one conv (recorded in the JSON output).
@@ -110,7 +134,7 @@ async function explainCommand(argv: string[]): Promise<void> {
   const engine = new RunEngine(model, {engine: engineChoice});
   let result: EngineExplanation;
   try {
-    result = await engine.explain(method, image, {
+    result = await engine.explain(method, input.image, {
       ...options,
       signal: interrupt.signal,
       onProgress: (p: {done: number; total: number; stage?: string}) => bar.update(p.done, p.total, 0, p.stage ?? "")
@@ -124,14 +148,16 @@ async function explainCommand(argv: string[]): Promise<void> {
     model.dispose();
   }
   bar.finish();
+  // A face's map goes back onto the whole photo.
+  const map = mapOnPhoto(result.map, input);
   if (format === ".json") {
     const folding = fold ? {foldedBatchNorms: foldedChains} : {};
     writeFileAtomic(
       out,
-      `${JSON.stringify({...explanationToJson(result), image: imagePath, model: model.meta.name, backendProvider: backend.provider, ...folding})}\n`
+      `${JSON.stringify({...explanationToJson({...result, map}), image: imagePath, model: model.meta.name, backendProvider: backend.provider, ...folding, ...faceMetadata(input)})}\n`
     );
   } else {
-    const rgba = overlay(image.rgb, 3, image.width, image.height, result.map, {colormap: (values.colormap ?? "turbo") as "turbo", alpha});
+    const rgba = overlay(image.rgb, 3, image.width, image.height, map, {colormap: (values.colormap ?? "turbo") as "turbo", alpha});
     writeFileAtomic(out, encodePng(image.width, image.height, rgba));
   }
   if (values.quiet) return;

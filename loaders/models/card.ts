@@ -29,10 +29,20 @@ export interface ArchitectureSummary {
   summary: LayerSummary[];
 }
 
+/**
+ * What the model takes: a whole image resized to its input ("image", the default when a card has
+ * no `input`), or a square face crop cut around a detected face ("face-crop": the CLI and the
+ * site detect faces in a photo first and draw the map back onto the whole photo).
+ */
+export type ModelInputKind = "image" | "face-crop";
+export const MODEL_INPUT_KINDS: readonly ModelInputKind[] = ["image", "face-crop"];
+
 export interface ModelCard {
   name: string;
   architecture: ArchitectureSummary;
   inputSize: [number, number, number];
+  /** Absent: "image". */
+  input?: ModelInputKind;
   preprocessing: Preprocessing;
   output: "logits";
   /**

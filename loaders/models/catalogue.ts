@@ -6,7 +6,10 @@
  */
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {basename, dirname, join} from "node:path";
-import {CARD_JSON} from "./card.js";
+import {CARD_JSON, MODEL_INPUT_KINDS, type ModelInputKind} from "./card.js";
+
+/** The committed models (data/models/), where a bare catalogue name is looked up. */
+export const CATALOGUE_DIR = join(import.meta.dirname, "..", "..", "data", "models");
 
 /** One model directory: its name (the folder's), where it is, and its card (null when it has none). */
 export interface CatalogueEntry {
@@ -53,4 +56,24 @@ export function cardDataset(card: Record<string, unknown> | null): string {
 /** A pretrained model ported from a package (card `pretrained: true`): there is no committed split of ours to test it on. */
 export function isPretrained(card: Record<string, unknown> | null): boolean {
   return card?.pretrained === true;
+}
+
+/** What a card says the model takes (card `input`; absent: a whole image). A value it does not know is an error. */
+export function modelInputKind(card: Record<string, unknown> | null, source = "model card"): ModelInputKind {
+  const input = card?.input;
+  if (input === undefined) return "image";
+  if (!MODEL_INPUT_KINDS.includes(input as ModelInputKind)) {
+    throw new Error(`malformed ${source}: "input" must be one of ${MODEL_INPUT_KINDS.join(", ")}, got ${JSON.stringify(input)}`);
+  }
+  return input as ModelInputKind;
+}
+
+/**
+ * A model given as a path, or by its catalogue name ("face-expression" for data/models/face-expression):
+ * an existing path wins; a bare name that is no path but a committed model's folder becomes that folder.
+ */
+export function resolveModelSpec(spec: string, catalogue = CATALOGUE_DIR): string {
+  if (existsSync(spec) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec)) return spec;
+  const directory = join(catalogue, spec);
+  return existsSync(join(directory, "model.json")) ? directory : spec;
 }
