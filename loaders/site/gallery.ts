@@ -1,14 +1,17 @@
 /**
  * The gallery: a few images of every committed test split (data/<set>/test), chosen
- * deterministically to cover the classes (the first image of each class, then the second, ...).
- * Shipped as one packed file: the index (labels, boxes, instance masks as run lengths) in the
- * header and the RGB bytes of each image as a part named by its id ("shapes/0003").
+ * deterministically to cover the classes (the first image of each class, then the second, ...),
+ * and the face crops of the committed photographs with the photos themselves (./faces.ts).
+ * Shipped as one packed file: the index (labels, boxes, instance masks as run lengths, face
+ * geometry) in the header and the RGB bytes of each image and photo as a part named by its id
+ * ("shapes/0003", "faces/astronaut-0", "photos/astronaut").
  */
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {pack} from "../../src/lib/format/pack.js";
 import type {GalleryDataset, GalleryImageMeta, GalleryMeta} from "../../src/lib/format/site-data.js";
 import {loadSplit, type InstanceAnnotation, type SplitAnnotations} from "../datasets/splits.js";
+import {loadFaceGallery, type LoadedGalleryPhoto} from "./faces.js";
 import {dataDirectory, siteProfile} from "./paths.js";
 
 export type {GalleryDataset, GalleryImageMeta, GalleryMeta};
@@ -81,10 +84,27 @@ export function loadGallery(perDataset = siteProfile().galleryPerDataset): {meta
   return {meta: {datasets, images: images.map(({rgb: _rgb, ...rest}) => rest)}, images};
 }
 
-export function galleryFile(): Uint8Array {
-  const {meta, images} = loadGallery();
+/** The whole site gallery: the splits' images, then the face crops and their photographs. */
+export async function loadSiteGallery(
+  perDataset = siteProfile().galleryPerDataset,
+  faces = siteProfile().galleryFaces
+): Promise<{meta: GalleryMeta; images: LoadedGalleryImage[]; photos: LoadedGalleryPhoto[]}> {
+  const splits = loadGallery(perDataset);
+  const found = await loadFaceGallery(faces);
+  if (!found.dataset) return {...splits, photos: []};
+  const images = [...splits.images, ...found.images];
+  const meta: GalleryMeta = {
+    datasets: [...splits.meta.datasets, found.dataset],
+    images: images.map(({rgb: _rgb, ...rest}) => rest),
+    photos: found.photos.map(({rgb: _rgb, ...rest}) => rest)
+  };
+  return {meta, images, photos: found.photos};
+}
+
+export async function galleryFile(): Promise<Uint8Array> {
+  const {meta, images, photos} = await loadSiteGallery();
   return pack(
     meta,
-    images.map((image) => ({name: image.id, bytes: image.rgb}))
+    [...images, ...photos].map((item) => ({name: item.id, bytes: item.rgb}))
   );
 }

@@ -23,6 +23,8 @@ export interface SiteProfile {
   name: "full" | "quick";
   /** Gallery images per data set. */
   galleryPerDataset: number;
+  /** Face crops of the committed photos in the gallery (undefined: every face found). */
+  galleryFaces: number | undefined;
   riseMasks: number;
   igSteps: number;
   igcamSteps: number;
@@ -37,8 +39,8 @@ const ALL_METHODS = ["gradcam", "gradcampp", "xgradcam", "layercam", "scorecam",
 export function siteProfile(): SiteProfile {
   const name = process.env.SALIENCY_SITE_PROFILE ?? "full";
   if (name === "quick") {
-    return {name, galleryPerDataset: 2, riseMasks: 96, igSteps: 8, igcamSteps: 8, siseMaxMasks: 16, methods: ALL_METHODS};
+    return {name, galleryPerDataset: 2, galleryFaces: 2, riseMasks: 96, igSteps: 8, igcamSteps: 8, siseMaxMasks: 16, methods: ALL_METHODS};
   }
   if (name !== "full") throw new Error(`SALIENCY_SITE_PROFILE must be "full" or "quick", got "${name}"`);
-  return {name, galleryPerDataset: 6, riseMasks: 256, igSteps: 16, igcamSteps: 16, siseMaxMasks: undefined, methods: ALL_METHODS};
+  return {name, galleryPerDataset: 6, galleryFaces: undefined, riseMasks: 256, igSteps: 16, igcamSteps: 16, siseMaxMasks: undefined, methods: ALL_METHODS};
 }

@@ -2,7 +2,8 @@
  * Maps precomputed at build time for the Compare page and the Overview gallery: every gallery
  * image × every model trained on its data set (or with the same class list) × every method ×
  * every class in the image. Maps are quantised to bytes (v·255, rounded): one Uint8 part holds
- * them all, in `entries` order, so the page downloads one file and makes no copies.
+ * them all, in `entries` order, so the page downloads one file and makes no copies. The face
+ * crops (data set "faces") have no ground truth: their one class is the face model's top class.
  * Each map is computed through `saliency batch`'s result store (loaders/batch/), looked up by the
  * same content key (model weights, method and options, image pixels, class, engine), in
  * SALIENCY_SITE_CACHE (default node_modules/.cache/saliency-site)/results-<profile>: a rebuild
@@ -24,7 +25,7 @@ import {runBatch, type BatchItem} from "../batch/run.js";
 import {checkedEngineChoice} from "../onnx/run-engine.js";
 import {ResultStore} from "../batch/store.js";
 import {cacheDirectory} from "./cache.js";
-import {loadGallery, type LoadedGalleryImage} from "./gallery.js";
+import {loadSiteGallery, type LoadedGalleryImage} from "./gallery.js";
 import {modelEntries, packModel, type SiteModelEntry} from "./models.js";
 import {siteProfile, type SiteProfile} from "./paths.js";
 import {unpack, partBuffer} from "../../src/lib/format/pack.js";
@@ -88,7 +89,7 @@ export async function precompute(
   const profile = {...siteProfile(), ...(overrides.methods ? {methods: overrides.methods} : {})};
   const backend = await selectNodeBackend();
   const models = modelEntries();
-  const {meta: gallery, images} = loadGallery(profile.galleryPerDataset);
+  const {meta: gallery, images} = await loadSiteGallery(profile.galleryPerDataset, profile.galleryFaces);
   const options = overrides.methodOptions ?? methodOptions(profile);
   const workers = precomputeWorkers();
   // SALIENCY_ENGINE (auto | onnx | tfjs; default auto): where the masked inputs' forward passes run.

@@ -1,4 +1,4 @@
-// Gallery images of every test split, packed with their annotations. Logic: loaders/site/gallery.ts.
+// Gallery images of every test split and the face crops of the photos, packed with their annotations. Logic: loaders/site/gallery.ts.
 import {galleryFile} from "../../loaders/site/gallery.js";
 
-process.stdout.write(galleryFile());
+process.stdout.write(await galleryFile());

@@ -5,6 +5,7 @@
  */
 import {unpack} from "./pack.js";
 import type {SaliencyMap} from "../maps/types.js";
+import type {FaceBox, FaceCrop} from "../model/face-crop.js";
 import {decodeRle, unionMasks} from "../metrics/masks.js";
 
 export {decodeRle};
@@ -40,6 +41,7 @@ export interface GalleryInstance {
 export interface GalleryImageMeta {
   id: string;
   dataset: string;
+  /** The split's file; for a face crop, the photograph's file in data/photos/. */
   file: string;
   width: number;
   height: number;
@@ -47,7 +49,69 @@ export interface GalleryImageMeta {
   className: string;
   /** Every class present (pairs), else [label]. */
   labels: number[];
+  /** Ground truth objects; none for a face crop. */
   instances: GalleryInstance[];
+  /**
+   * Where `label` comes from: absent for the test splits (their annotations); "model" for face
+   * crops, which have no ground truth: it is the face model's top class on the crop.
+   */
+  labelSource?: "model";
+  /** Set on the face crops (data set "faces"): which photo and face it is, and where it lies there. */
+  face?: GalleryFace;
+}
+
+/**
+ * A face crop's place in its photograph. Maps of the crop (width × height of the crop image) go
+ * back onto the photo with src/lib/model/face-crop.ts: `mapToImage(face.photoCrop, map)` gives
+ * a map of the gallery photo's size (0 outside the crop), to draw over `Gallery.photoById`'s
+ * pixels as any gallery map.
+ */
+export interface GalleryFace {
+  /** Id of the photograph in `Gallery.photos` ("photos/astronaut"). */
+  photo: string;
+  /** Position in the detector's list for the photo (most confident first). */
+  index: number;
+  /** Detector confidence, 0..1. */
+  score: number;
+  /** Box shorter than 48 px in the original photo: the crop is mostly upsampled (say so). */
+  small: boolean;
+  /** The detected face box, in the gallery photo's pixels. */
+  box: FaceBox;
+  /** The crop square in the gallery photo's pixels (rounded to whole pixels there; outSize = the crop image's side). */
+  photoCrop: FaceCrop;
+  /** The exact crop the image was cut from, in the original photograph's pixels (data/photos/<file>). */
+  originalCrop: FaceCrop;
+}
+
+/** A face the detector found in a gallery photograph. */
+export interface GalleryPhotoFace {
+  index: number;
+  /** In the gallery photo's pixels. */
+  box: FaceBox;
+  score: number;
+  small: boolean;
+  /** Gallery id of its crop ("faces/astronaut-0"); null when this build leaves it out (quick profile). */
+  image: string | null;
+}
+
+/** A whole photograph with faces (data/photos/), downscaled for the site, with every face found in it. */
+export interface GalleryPhotoMeta {
+  id: string;
+  file: string;
+  title: string;
+  licence: string;
+  /** As shipped: the original shrunk by a whole factor (block means), long side at most 320 px. */
+  width: number;
+  height: number;
+  originalWidth: number;
+  originalHeight: number;
+  /** width / originalWidth (= height / originalHeight, up to the dropped edge pixels of a partial block). */
+  scale: number;
+  faces: GalleryPhotoFace[];
+}
+
+export interface GalleryPhoto extends GalleryPhotoMeta {
+  rgb: Uint8Array;
 }
 
 export interface GalleryDataset {
@@ -61,6 +125,8 @@ export interface GalleryDataset {
 export interface GalleryMeta {
   datasets: GalleryDataset[];
   images: GalleryImageMeta[];
+  /** Photographs the face crops come from (absent in files written before they existed). */
+  photos?: GalleryPhotoMeta[];
 }
 
 export interface GalleryImage extends GalleryImageMeta {
@@ -71,6 +137,8 @@ export interface Gallery {
   datasets: GalleryDataset[];
   images: GalleryImage[];
   byId: Map<string, GalleryImage>;
+  photos: GalleryPhoto[];
+  photoById: Map<string, GalleryPhoto>;
 }
 
 export interface PrecomputedEntry {
@@ -124,7 +192,8 @@ export function groundTruthMask(image: GalleryImageMeta, classIndex?: number): U
 export function readGallery(buffer: ArrayBuffer): Gallery {
   const {meta, parts} = unpack<GalleryMeta>(buffer, "gallery.bin");
   const images = meta.images.map((image) => ({...image, rgb: parts.get(image.id) ?? new Uint8Array(image.width * image.height * 3)}));
-  return {datasets: meta.datasets, images, byId: new Map(images.map((i) => [i.id, i]))};
+  const photos = (meta.photos ?? []).map((photo) => ({...photo, rgb: parts.get(photo.id) ?? new Uint8Array(photo.width * photo.height * 3)}));
+  return {datasets: meta.datasets, images, byId: new Map(images.map((i) => [i.id, i])), photos, photoById: new Map(photos.map((p) => [p.id, p]))};
 }
 
 export function readPrecomputed(buffer: ArrayBuffer): Precomputed {
