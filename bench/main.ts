@@ -42,7 +42,14 @@ async function main(): Promise<void> {
 }
 
 /** The other sections are scripts of their own (each also runs alone); they print to this stdout. */
-const SECTION_SCRIPTS = {kernels: "bench/kernels.ts", pool: "bench/pool.ts", onnx: "bench/onnx.ts", "paper-scale": "bench/paper-scale.ts"} as const;
+const SECTION_SCRIPTS = {
+  kernels: "bench/kernels.ts",
+  pool: "bench/pool.ts",
+  onnx: "bench/onnx.ts",
+  "paper-scale": "bench/paper-scale.ts",
+  // Faces: a script of its own, not a table model: no test split or ground truth, its inputs are detected face crops.
+  faces: "bench/faces.ts"
+} as const;
 
 /** Runs a section script (progress on stderr as it goes), prints its report and keeps a copy in `saveAs`. */
 function runScript(script: string, quick: boolean, saveAs: string): void {

@@ -22,7 +22,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         models), kernels (gradient kernels vs forward), pool (workers vs one),
                         paper-scale (VGG16 / ResNet-50 GFLOP/s and ResNet-50 time per method on
                         tfjs and with ONNX Runtime forward passes), onnx (forward ms/image and
-                        GFLOP/s: tfjs wasm vs ONNX Runtime, 1 thread and all cores)
+                        GFLOP/s: tfjs wasm vs ONNX Runtime, 1 thread and all cores), faces
+                        (model-truth metrics and the sanity check of every method on face crops
+                        of data/photos for the face-expression model; bench-faces.{txt,json,csv})
   --quick               small settings for a smoke run
   --full                the full protocol instead of the timed table: every (image, present class)
                         pair of each model's test split, every method (Extremal Perturbation only
@@ -31,7 +33,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         interruption); writes bench-full.{txt,json} and bench-full-*.csv
   --store DIR           --full: where finished maps are kept between runs (default results/tmp/full-store)`;
 
-export const BENCH_SECTIONS = ["table", "kernels", "pool", "onnx", "paper-scale"] as const;
+export const BENCH_SECTIONS = ["table", "kernels", "pool", "onnx", "paper-scale", "faces"] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchArgs {
