@@ -67,7 +67,11 @@ function pairContexts(model: ExplainableModel, images: readonly SplitImage[], se
   return imageContexts(
     model,
     images.flatMap((image) =>
-      (image.labels ?? [image.label]).map((classIndex) => ({image, classIndex, truth: classTruth(image.instances, classIndex, image.width, image.height, settings.truth)}))
+      (image.labels ?? [image.label]).map((classIndex) => ({
+        image,
+        classIndex,
+        truth: classTruth(image.instances, classIndex, image.width, image.height, settings.truth)
+      }))
     ),
     settings
   );

@@ -127,7 +127,8 @@ export function metaFromCard(card: unknown, source: string): Partial<ModelMeta> 
     meta.classNames = classNames as string[];
   }
   if (c.score !== undefined) {
-    if (c.score !== "softmax" && c.score !== "sigmoid") throw new Error(`malformed model card (${source}): "score" must be "softmax" or "sigmoid", got ${JSON.stringify(c.score)}`);
+    if (c.score !== "softmax" && c.score !== "sigmoid")
+      throw new Error(`malformed model card (${source}): "score" must be "softmax" or "sigmoid", got ${JSON.stringify(c.score)}`);
     meta.probability = c.score;
   }
   if (c.preprocessing !== undefined) {
