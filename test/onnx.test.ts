@@ -18,8 +18,10 @@ import {buildResnet50, buildVgg16} from "../loaders/models/paper-scale.js";
 import {explainableModelToOnnx, modelToOnnx, UnsupportedLayerError} from "../loaders/onnx/convert.js";
 import {permute4d} from "../loaders/onnx/convert-layers.js";
 import {createForwardEngine, resolveEngineChoice} from "../loaders/onnx/engine.js";
+import {MergingForward} from "../loaders/onnx/executor.js";
 import {loadOnnxProto} from "../loaders/onnx/proto.js";
 import {forgetOnnxSessions, OnnxModelSession, onnxAvailable, OnnxUnavailableError, openOnnxSession} from "../loaders/onnx/session.js";
+import {AbortedError} from "../src/lib/explain/progress.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
 import {foldBatchNorm} from "../src/lib/model/fold-batchnorm.js";
 import {loadModelFromParts} from "../src/lib/model/load.js";
@@ -146,6 +148,58 @@ describe("committed models", () => {
     const [x, y] = [await single.forward(pixels, 5), await pool.forward(pixels, 5)];
     expect(relativeError(y, x)).toBeLessThan(1e-6);
     await Promise.all([single.dispose(), pool.dispose()]);
+    model.dispose();
+  });
+});
+
+describe("merged runs (loaders/onnx/executor.ts)", () => {
+  it("ONNX Runtime gives each image the same logits bit for bit in any batch, with 1 or 2 threads (what merging relies on)", async () => {
+    for (const dir of ["data/models/vgg-shapes", "data/models/resnet-shapes", "data/models/face-expression"]) {
+      const model = await openModel(dir);
+      const per = model.inputHeight * model.inputWidth * 3;
+      const pixels = pixelBatch(model, 9, 70);
+      for (const threads of [1, 2]) {
+        const engine = await createForwardEngine(model, {engine: "onnx", threads});
+        const whole = await engine.forward(pixels, 9);
+        for (const [start, n] of [
+          [0, 1],
+          [1, 3],
+          [4, 5]
+        ] as const) {
+          const part = await engine.forward(pixels.subarray(start * per, (start + n) * per), n);
+          expect([...part], `${dir}, ${threads} thread(s), images ${start}..${start + n - 1}`).toEqual([
+            ...whole.subarray(start * model.numClasses, (start + n) * model.numClasses)
+          ]);
+        }
+        await engine.dispose();
+      }
+      model.dispose();
+    }
+  });
+
+  it("batches that wait while a run is in the session go in together (up to the cap), each getting its own logits; cancelled waiting batches are dropped", async () => {
+    const model = await openModel("data/models/vgg-shapes");
+    const engine = await createForwardEngine(model, {engine: "onnx", threads: 1});
+    const runs: number[] = [];
+    const counted = {...engine, forward: (batch: Float32Array, n: number) => (runs.push(n), engine.forward(batch, n))};
+    const per = model.inputHeight * model.inputWidth * 3;
+    const merging = new MergingForward(counted, per, 8);
+    const batches = Array.from({length: 5}, (_, i) => pixelBatch(model, 3, 80 + 3 * i));
+    const merged = await Promise.all(batches.map((b) => merging.forward(b, 3)));
+    // The first batch runs at once; the others waited and go in two runs of 6 (a third batch would pass 8 images).
+    expect(runs).toEqual([3, 6, 6]);
+    for (const [i, b] of batches.entries()) expect([...merged[i]!], `batch ${i}`).toEqual([...(await engine.forward(b, 3))]);
+    await expect(merging.forward(new Float32Array(5), 1)).rejects.toThrow(`a batch of 1 images needs ${per} values, got 5`);
+
+    runs.length = 0;
+    const controller = new AbortController();
+    const started = merging.forward(batches[0]!, 3, controller.signal);
+    const waiting = merging.forward(batches[1]!, 3, controller.signal);
+    controller.abort();
+    expect((await started).length).toBe(3 * model.numClasses); // already in the session: it finishes
+    await expect(waiting).rejects.toThrow(AbortedError);
+    expect(runs).toEqual([3]);
+    await engine.dispose();
     model.dispose();
   });
 });

@@ -75,6 +75,7 @@ export interface RunEngineOptions {
 export class RunEngine {
   readonly choice: EngineChoice;
   private opened: Promise<ForwardEngine> | null = null;
+  private executor: PassExecutor | null = null;
 
   constructor(
     private readonly model: ExplainableModel,
@@ -92,7 +93,10 @@ export class RunEngine {
       onNotice: this.options.onNotice ?? stderrNotice
     });
     const engine = await this.opened;
-    return engine.engine === "onnx" ? {executor: onnxPassExecutor(this.model, engine), engine: "onnx"} : {engine: "tfjs"};
+    if (engine.engine !== "onnx") return {engine: "tfjs"};
+    // One executor for the run: its runs go to the session one at a time, merged (executor.ts).
+    this.executor ??= onnxPassExecutor(this.model, engine);
+    return {executor: this.executor, engine: "onnx"};
   }
 
   /** `method.explain` with this engine's executor, and the engine recorded. */
@@ -113,6 +117,7 @@ export class RunEngine {
   async dispose(): Promise<void> {
     const opened = this.opened;
     this.opened = null;
+    this.executor = null;
     await (await opened?.catch(() => null))?.dispose();
   }
 }
