@@ -20,6 +20,7 @@ import {formatTable} from "../loaders/bench/table.js";
 import {getDataset} from "../loaders/datasets/index.js";
 import {buildResnet50, buildVgg16} from "../loaders/models/paper-scale.js";
 import {DataParallelTrainer} from "../loaders/train/data-parallel.js";
+import {explainImagesOnPool} from "../loaders/pool/explain-images.js";
 import {WorkerPool} from "../loaders/pool/pool.js";
 import {samplesToBatch} from "../loaders/train/batch.js";
 import {ExplainableModel} from "../src/lib/model/adapter.js";
@@ -28,7 +29,7 @@ import {AbortedError} from "../src/lib/explain/progress.js";
 import {getMethod} from "../src/lib/methods/registry.js";
 import {seededRandom} from "../src/lib/random.js";
 import type {PassExecutor, Progress, RgbImage} from "../src/lib/explain/types.js";
-import {createForwardEngine} from "../loaders/onnx/engine.js";
+import {createForwardEngine, type ForwardEngine} from "../loaders/onnx/engine.js";
 import {onnxPassExecutor} from "../loaders/onnx/executor.js";
 import {onnxAvailable} from "../loaders/onnx/session.js";
 
@@ -221,6 +222,77 @@ interface MethodRow {
   passes: string;
   seconds: number;
   how: string;
+  /** ONNX Runtime rows: the scoring batches' wall time over ONNX Runtime's own time for the same batches. */
+  overhead?: ForwardOverhead;
+}
+
+/** Forward calls of a run on ONNX Runtime, with their batch sizes and wall intervals. */
+interface ForwardCall {
+  start: number;
+  end: number;
+  images: number;
+}
+
+/** Our time on top of ONNX Runtime's: the scoring stage (first batch sent to last returned) against ORT alone on the same runs. */
+interface ForwardOverhead {
+  stageSeconds: number;
+  /** Time within the stage with a run in the session. */
+  busySeconds: number;
+  ortAloneSeconds: number;
+  /** Mean images per ONNX Runtime run (the method's batches, merged while one runs). */
+  imagesPerRun: number;
+  /** Time from the start to the first batch sent: the gradient selection pass (SISE, Ada-SISE, Score-CAM) and the first masks. */
+  beforeFirstBatchSeconds: number;
+  batches: number;
+}
+
+/** The engine with every forward call's interval recorded (the calls are the same; only timed). */
+function recordingEngine(engine: ForwardEngine): {engine: ForwardEngine; calls: ForwardCall[]} {
+  const calls: ForwardCall[] = [];
+  return {
+    calls,
+    engine: {
+      ...engine,
+      forward: async (batch, n) => {
+        const start = performance.now();
+        const logits = await engine.forward(batch, n);
+        calls.push({start, end: performance.now(), images: n});
+        return logits;
+      }
+    }
+  };
+}
+
+/** ORT alone: median ms of one call of `n` images on `engine` (3 calls after a warm-up), cached per batch size. */
+async function ortAloneMs(engine: ForwardEngine, n: number, cache: Map<number, number>): Promise<number> {
+  const known = cache.get(n);
+  if (known !== undefined) return known;
+  const pixels = randomPixels(n, 224, 4);
+  const [ms] = await timedInterleaved([async () => void (await engine.forward(pixels, n))]);
+  cache.set(n, ms!);
+  return ms!;
+}
+
+/** The overhead of a run from its recorded calls (started at `t0`). */
+async function forwardOverhead(calls: readonly ForwardCall[], t0: number, engine: ForwardEngine, cache: Map<number, number>): Promise<ForwardOverhead> {
+  let alone = 0;
+  for (const call of calls) alone += await ortAloneMs(engine, call.images, cache);
+  const first = Math.min(...calls.map((c) => c.start));
+  const last = Math.max(...calls.map((c) => c.end));
+  let busy = 0;
+  let covered = -Infinity;
+  for (const {start, end} of [...calls].sort((a, b) => a.start - b.start)) {
+    busy += Math.max(0, end - Math.max(start, covered));
+    covered = Math.max(covered, end);
+  }
+  return {
+    stageSeconds: (last - first) / 1000,
+    busySeconds: busy / 1000,
+    ortAloneSeconds: alone / 1000,
+    imagesPerRun: calls.reduce((sum, c) => sum + c.images, 0) / calls.length,
+    beforeFirstBatchSeconds: (first - t0) / 1000,
+    batches: calls.length
+  };
 }
 
 /** Runs a method on one image; a long run is cut once `cutAfter` units are done and projected from its rate. */
@@ -230,6 +302,8 @@ interface Passes {
   executor: PassExecutor | null;
   /** How the rows say it ran, e.g. "2 workers". */
   label: string;
+  /** ONNX Runtime: its forward calls (recorded) and the engine to time them alone on. */
+  onnx?: {calls: ForwardCall[]; engine: ForwardEngine; alone: Map<number, number>};
 }
 
 async function timeMethod(
@@ -244,7 +318,11 @@ async function timeMethod(
   const events: Progress[] = [];
   const usesExecutor = passes.executor !== null && ["rise", "scorecam", "sise", "adasise", "igcam"].includes(method);
   const where = usesExecutor ? passes.label : "this thread";
+  passes.onnx?.calls.splice(0);
   const t0 = performance.now();
+  // ORT's own time for the run's batches, measured after the run (so it does not slow the run).
+  const overhead = async () =>
+    passes.onnx && passes.onnx.calls.length > 0 ? {overhead: await forwardOverhead([...passes.onnx.calls], t0, passes.onnx.engine, passes.onnx.alone)} : {};
   try {
     const explanation = await getMethod(method).explain(model, image, {
       ...options,
@@ -256,13 +334,15 @@ async function timeMethod(
       }
     });
     const {forward, backward} = explanation.passes;
+    const seconds = (performance.now() - t0) / 1000;
     return {
       method,
       engine: passes.engine,
       settings: JSON.stringify(options),
       passes: `${forward} / ${backward}`,
-      seconds: (performance.now() - t0) / 1000,
-      how: `measured, ${where}`
+      seconds,
+      how: `measured, ${where}`,
+      ...(await overhead())
     };
   } catch (error) {
     if (!(error instanceof AbortedError) || events.length < 1) throw error;
@@ -281,9 +361,69 @@ async function timeMethod(
       settings: JSON.stringify(options),
       passes: `${last.total} ${last.stage ?? "units"}`,
       seconds: projectedMs / 1000,
-      how: `projected from ${last.done} of ${last.total} (${(msPerUnit / 1000).toFixed(3)} s each${between ? "" : ", rate from the start"}), ${where}`
+      how: `projected from ${last.done} of ${last.total} (${(msPerUnit / 1000).toFixed(3)} s each${between ? "" : ", rate from the start"}), ${where}`,
+      ...(await overhead())
     };
   }
+}
+
+/**
+ * ONNX Runtime's two ways to use the cores, on explanations rather than bare forward passes: one
+ * process whose session has an intra-op thread per core (images one after another), against a pool
+ * whose workers each explain their own image with a single-thread session (the default of
+ * image-parallel runs: saliency batch --workers N, the site build). SISE with a per-layer mask cap
+ * keeps the run to minutes; its passes are the same kind as uncapped.
+ */
+async function threadsOrWorkers(): Promise<void> {
+  const built = buildResnet50();
+  const model = new ExplainableModel(foldBatchNorm(built), {name: "ResNet-50"});
+  built.dispose();
+  const dataset = getDataset("shapes", {width: 224, height: 224});
+  const images = Array.from({length: workers}, (_, i) => dataset.sample(i, 9001));
+  const options = {maxMasks: quick ? 2 : 48};
+  process.stderr.write(`ResNet-50: SISE, one ${workers}-thread session vs ${workers} workers x 1 thread (load ${load()})\n`);
+  const loadBefore = load();
+  const opened = await createForwardEngine(model, {engine: "onnx", threads: workers});
+  let oneMs: number;
+  let masks = 0;
+  try {
+    const executor = onnxPassExecutor(model, opened);
+    await getMethod("sise").explain(model, images[0]!, {maxMasks: 1, executor}); // session warm-up
+    const t0 = performance.now();
+    for (const image of images)
+      masks += ((await getMethod("sise").explain(model, image, {...options, executor})).intermediates as {maskCount: number}).maskCount;
+    oneMs = performance.now() - t0;
+  } finally {
+    await opened.dispose();
+  }
+  const pool = await WorkerPool.create(model, {size: workers, engine: "onnx"});
+  let poolMs: number;
+  try {
+    await explainImagesOnPool(pool, "sise", images, {maxMasks: 1}); // each worker's session and first run
+    const t0 = performance.now();
+    await explainImagesOnPool(pool, "sise", images, options);
+    poolMs = performance.now() - t0;
+  } finally {
+    await pool.close();
+    model.dispose();
+  }
+  const [one, many] = [oneMs / 1000 / images.length, poolMs / 1000 / images.length];
+  console.log(
+    `\n## ONNX Runtime: one ${workers}-thread session against ${workers} workers with a single-thread session each (ResNet-50, SISE ${JSON.stringify(options)})`
+  );
+  console.log(`${images.length} images, ${masks} masks in all; load average ${loadBefore} before, ${load()} after`);
+  console.log(
+    formatTable(
+      ["how", "seconds / image"],
+      [
+        [`one process, a ${workers}-thread session, images one after another`, one.toFixed(1)],
+        [`${workers} workers, a 1-thread session each, an image per worker`, many.toFixed(1)]
+      ]
+    )
+  );
+  console.log(
+    `${one <= many ? `one ${workers}-thread session` : `${workers} workers x 1 thread`} is faster (${(Math.max(one, many) / Math.min(one, many)).toFixed(2)}x)`
+  );
 }
 
 /** The forward-only methods, timed again with their forward passes on ONNX Runtime (issue: native speed at build time). */
@@ -296,11 +436,12 @@ async function methodsOnResnet50(): Promise<MethodRow[]> {
   built.dispose(); // the folded model keeps the weights it shares
   const image = getDataset("shapes", {width: 224, height: 224}).sample(0, 9001);
   const pool = await WorkerPool.create(model, {size: workers});
-  const onnx = onnxAvailable() ? await createForwardEngine(model, {engine: "onnx", threads: workers}) : null;
+  const opened = onnxAvailable() ? await createForwardEngine(model, {engine: "onnx", threads: workers}) : null;
+  const onnx = opened ? recordingEngine(opened) : null;
   const rows: MethodRow[] = [];
   try {
     await pool.scoreBatch(randomPixels(1, 224, 2), 1, 0, "logit"); // first-call setup in a worker, outside the timings
-    if (onnx) await onnx.forward(randomPixels(1, 224, 3), 1); // and the session's first run
+    if (onnx) await onnx.engine.forward(randomPixels(1, 224, 3), 1); // and the session's first run
     const plan: Array<[string, Record<string, unknown>]> = [
       ["gradcam", {}],
       ["gradcampp", {}],
@@ -316,18 +457,23 @@ async function methodsOnResnet50(): Promise<MethodRow[]> {
     const tfjsPasses: Passes = {engine: "tfjs wasm", executor: pool, label: `${workers} workers`};
     // ONNX Runtime: one session with an intra-op thread per core (faster than a pool of one-thread sessions: results/bench-onnx.txt).
     const onnxPasses: Passes | null = onnx
-      ? {engine: "ONNX Runtime", executor: onnxPassExecutor(model, onnx), label: `ONNX Runtime ${workers} threads, gradients in this thread`}
+      ? {
+          engine: "ONNX Runtime",
+          executor: onnxPassExecutor(model, onnx.engine),
+          label: `ONNX Runtime ${workers} threads, gradients in this thread`,
+          onnx: {calls: onnx.calls, engine: opened!, alone: new Map()}
+        }
       : null;
     for (const [method, options] of plan) {
       const cut = ["ig", "igcam"].includes(method) ? (quick ? 2 : 6) : quick ? 8 : 6 * workers * 3;
       for (const passes of [tfjsPasses, ...(onnxPasses && FORWARD_HEAVY.includes(method) ? [onnxPasses] : [])]) {
         process.stderr.write(`ResNet-50: ${method} (${passes.engine})\n`);
-        rows.push(await timeMethod(model, passes, image, method, options, passes.engine === "ONNX Runtime" ? cut * 4 : cut));
+        rows.push(await timeMethod(model, passes, image, method, options, passes.engine === "ONNX Runtime" ? cut * 8 : cut));
       }
     }
   } finally {
     await pool.close();
-    await onnx?.dispose();
+    await opened?.dispose();
     model.dispose();
   }
   return rows;
@@ -395,7 +541,39 @@ async function main(): Promise<void> {
       );
     }
   }
+  const overheads = methods.filter((m) => m.overhead);
+  if (overheads.length > 0) {
+    console.log(
+      "\nOur overhead on ONNX Runtime: each run's scoring stage (first batch sent to last result back: mask making, masked images, copies, scores and sums included)\n" +
+        "against ONNX Runtime alone on the same runs (each run size timed alone right after, median of 3 calls); 'ORT busy' is the part of the stage with a\n" +
+        "run in the session (the rest is ONNX Runtime waiting for us). The method's batches are merged while a run is in the session (loaders/onnx/executor.ts). Goal: at most 1.2x"
+    );
+    console.log(
+      formatTable(
+        ["method", "ORT runs", "images / run", "scoring stage (s)", "ORT busy (s)", "ORT alone, same runs (s)", "stage / alone", "before the first run (s)"],
+        overheads.map(({method, overhead: o}) => [
+          method,
+          String(o!.batches),
+          o!.imagesPerRun.toFixed(1),
+          o!.stageSeconds.toFixed(1),
+          o!.busySeconds.toFixed(1),
+          o!.ortAloneSeconds.toFixed(1),
+          `${(o!.stageSeconds / o!.ortAloneSeconds).toFixed(2)}x`,
+          o!.beforeFirstBatchSeconds.toFixed(1)
+        ])
+      )
+    );
+    const sise = methods.find((m) => m.method === "sise" && m.engine === "ONNX Runtime");
+    if (sise) {
+      const resnetFlops = rows.find((r) => r.model === "ResNet-50")!.flopsPerImage;
+      const floor = (Number.parseInt(sise.passes, 10) * resnetFlops) / (peak.gflops * 1e9);
+      console.log(
+        `SISE on ResNet-50: ${sise.seconds.toFixed(1)} s per image with ONNX Runtime forward passes (goal: 40 s). Its ${sise.passes} at 100% of this machine's fp32 peak would take ${floor.toFixed(0)} s.`
+      );
+    }
+  }
   if (!methods.some((m) => m.engine === "ONNX Runtime")) console.log("onnxruntime-node is not installed here: no ONNX Runtime rows.");
+  else await threadsOrWorkers();
   console.log(
     "Seeded (untrained) weights: SISE's and Ada-SISE's mask counts depend on the gradients, so they differ from a trained ResNet-50's (about 1900 for SISE in the paper)."
   );
