@@ -51,7 +51,7 @@ describe("Extremal Perturbation", () => {
     expect(farCorner).toBeLessThan(0.2);
     expect(result.passes).toEqual({forward: 801, backward: 800});
     model.dispose();
-  });
+  }, 300_000); // 800 SGD steps: ~40 s on an idle core, longer on a shared one
 
   it("leaks no tensors and cancels", async () => {
     const model = new ExplainableModel(brightnessModel(32));
