@@ -12,8 +12,9 @@
  * session, so auto probes again) at the page's default settings; "time to first map" runs from
  * navigation start until the page publishes its first result (src/components/live.ts), so it
  * includes loading the page and model, choosing the backend and the run itself. One untimed
- * load first warms the HTTP cache and compiled wasm for all. Each cell is the median of --reps
- * loads (default 3), except cells over 30 s (software renderers), timed once. On a machine without a GPU, WebGPU
+ * load of each page first warms the HTTP cache and compiled code for all its cells. Each cell
+ * is the median of --reps loads (default 3, in rounds over the backends), except cells over
+ * 30 s (software renderers), timed once. On a machine without a GPU, WebGPU
  * and WebGL run on SwiftShader (software): the point of "auto" is not to pick them there.
  */
 import {execFileSync} from "node:child_process";
@@ -43,7 +44,7 @@ function parseArgs(argv: readonly string[]): Options {
     site: null,
     pages: Object.keys(PAGE_KEYS),
     backends: BACKENDS,
-    reps: 1,
+    reps: 3,
     timeoutS: 300,
     out: join(REPO_ROOT, "results", "bench-browser.txt")
   };
@@ -137,7 +138,7 @@ function report(results: Measurement[], options: Options, started: Date, chromiu
   const lines: string[] = [];
   lines.push(`bench:browser — time to first map (s) per live page and backend, default settings, fresh tab each`);
   lines.push(
-    `${started.toISOString()} · Chromium ${chromiumVersion} headless · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}) · reps ${options.reps} (median)`
+    `${started.toISOString()} · Chromium ${chromiumVersion} headless · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}) · median of ${options.reps} loads per cell (cells over ${SLOW_MS / 1000} s: one)`
   );
   lines.push(`WebGPU and WebGL here run on SwiftShader (software) unless the machine has a GPU.`);
   lines.push("");
@@ -179,31 +180,35 @@ async function main(): Promise<void> {
   const results: Measurement[] = [];
   try {
     const context = await browser.newContext({viewport: {width: 1280, height: 900}});
-    console.error(`bench:browser: site ${site}; warming up`);
-    await measure(context, `${server.url}/igcam?backend=wasm`, "igcam", options.timeoutS);
+    console.error(`bench:browser: site ${site}`);
     for (const page of options.pages) {
-      for (const backend of options.backends) {
-        const times: number[] = [];
-        let ranOn: string | null = null;
-        let note = "";
-        for (let rep = 0; rep < options.reps; rep++) {
-          const outcome = await measure(context, `${server.url}/${page}?backend=${backend}`, PAGE_KEYS[page]!, options.timeoutS);
+      // An untimed load first, so that no backend's cell pays for this page's first download and compile.
+      await measure(context, `${server.url}/${page}?backend=wasm`, PAGE_KEYS[page]!, options.timeoutS);
+      // Rounds over the backends (not all reps of one, then the next), so a slow drift of the
+      // machine's load falls on every backend alike; a cell that failed or took over SLOW_MS is not repeated.
+      const cells = options.backends.map((backend) => ({backend, times: [] as number[], ranOn: null as string | null, note: "", done: false}));
+      for (let rep = 0; rep < options.reps; rep++) {
+        for (const cell of cells) {
+          if (cell.done) continue;
+          const outcome = await measure(context, `${server.url}/${page}?backend=${cell.backend}`, PAGE_KEYS[page]!, options.timeoutS);
           if ("error" in outcome) {
-            note = outcome.error;
-            times.length = 0;
-            break;
+            cell.note = outcome.error;
+            cell.times.length = 0;
+            cell.done = true;
+            continue;
           }
-          times.push(outcome.ms);
-          ranOn = outcome.backend;
-          // A slow cell (a software renderer) is timed once: repeating it would not change the verdict.
-          if (outcome.ms > SLOW_MS) break;
+          cell.times.push(outcome.ms);
+          cell.ranOn = outcome.backend;
+          if (outcome.ms > SLOW_MS) cell.done = true;
         }
-        times.sort((a, b) => a - b);
+      }
+      for (const cell of cells) {
+        const times = [...cell.times].sort((a, b) => a - b);
         const ms = times.length > 0 ? times[Math.floor(times.length / 2)]! : null;
-        if (times.length > 1) note = note || `median of ${times.length} (${times.map((t) => seconds(t)).join(", ")})`;
-        if (backend !== "auto" && ranOn && ranOn !== backend) note = `fell back from ${backend}`;
-        results.push({page, requested: backend, backend: ranOn, ms, note});
-        console.error(`bench:browser: ${page} ${backend}: ${seconds(ms)} s${ranOn ? ` on ${ranOn}` : ""}${note ? ` (${note})` : ""}`);
+        let note = cell.note || (times.length > 1 ? `median of ${times.length} (${times.map((t) => seconds(t)).join(", ")})` : "");
+        if (cell.backend !== "auto" && cell.ranOn && cell.ranOn !== cell.backend) note = `fell back from ${cell.backend}`;
+        results.push({page, requested: cell.backend, backend: cell.ranOn, ms, note});
+        console.error(`bench:browser: ${page} ${cell.backend}: ${seconds(ms)} s${cell.ranOn ? ` on ${cell.ranOn}` : ""}${note ? ` (${note})` : ""}`);
       }
     }
     const text = report(results, options, started, browser.version());

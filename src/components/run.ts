@@ -2,7 +2,13 @@
  * Long work on a page: runTask turns an engine call (which takes an AbortSignal and reports
  * progress) into an async generator of states that a Framework cell can hold: dependants
  * re-render as progress arrives, the Cancel button aborts, and re-running the cell (an input
- * changed) aborts the old run through `invalidation`. taskStatus draws the state.
+ * changed) aborts the old run through `invalidation`. taskStatus draws a state; runControl is
+ * the page's lasting control (progress, Cancel, Run again) and keeps the last result:
+ *
+ *   const control = runControl({label: "SISE"});            // a cell with no inputs
+ *   const runs = view(control);                               // presses of Run / Run again
+ *   const run = (runs, runTask("SISE", (signal, onProgress) => explain(...), invalidation));
+ *   const latest = control.show(run);                         // {result, stale}: draw with staleView
  */
 import type {Progress} from "../lib/explain/types.js";
 
