@@ -13,6 +13,7 @@ import {writeFileAtomic} from "../loaders/atomic-write.js";
 import {EVALUATE_SUMMARY_COLUMNS, evaluationReport} from "../loaders/batch/evaluate-report.js";
 import type {BenchArgs} from "../loaders/bench/args.js";
 import {toCsv} from "../loaders/bench/csv.js";
+import {checkedEngineChoice} from "../loaders/onnx/run-engine.js";
 import {FULL_SCHEMA, runFullBench, type FullModelResult} from "../loaders/bench/full.js";
 import {machineInfo} from "../loaders/bench/machine.js";
 import type {BenchModelSpec} from "../loaders/bench/models.js";
@@ -46,7 +47,14 @@ export function fullReport(results: readonly FullModelResult[]): string {
 function fullJson(results: readonly FullModelResult[], header: Record<string, unknown>): string {
   const models = results.map((r) => {
     const {rows: _rows, batch, ...evaluation} = r.evaluation;
-    return {name: r.name, split: r.split, ...evaluation, batch: {computed: batch.computed, reused: batch.reused, items: batch.items}, claims: r.claims};
+    return {
+      name: r.name,
+      split: r.split,
+      probability: r.probability,
+      ...evaluation,
+      batch: {computed: batch.computed, reused: batch.reused, items: batch.items},
+      claims: r.claims
+    };
   });
   return (
     JSON.stringify({schema: FULL_SCHEMA, ...header, models}, (_key, value) => (typeof value === "number" && !Number.isFinite(value) ? null : value), 1) + "\n"
@@ -65,6 +73,7 @@ export async function fullBench(args: BenchArgs, models: readonly BenchModelSpec
     process.stderr.write(`\n${name}: stopping; finished maps are kept in ${relative(root, store)} (rerun to resume)\n`)
   );
   const started = performance.now();
+  const engine = checkedEngineChoice(args.engine);
   let results: FullModelResult[];
   try {
     results = await runFullBench({
@@ -74,6 +83,7 @@ export async function fullBench(args: BenchArgs, models: readonly BenchModelSpec
       workers: settings.workers,
       ...(args.images === undefined ? {} : {limit: args.images}),
       ...(args.backend ? {backend: args.backend} : {}),
+      engine,
       signal: interrupt.signal,
       onMapsProgress: (model, p) => barsOf(model).maps.update(p.done, p.total, p.reused, p.failed ? `${p.failed} failed` : ""),
       onMetricsProgress: (model, done, total) => {
@@ -99,10 +109,11 @@ export async function fullBench(args: BenchArgs, models: readonly BenchModelSpec
     command: `npm run bench -- ${process.argv.slice(2).join(" ")}`,
     machine: machineInfo(),
     tfjs: tf.version.tfjs,
+    engine,
     wallSeconds: (performance.now() - started) / 1000,
     settings
   };
-  const report = `# ${header.command} (${header.date}; ${header.machine.cpu}, ${header.machine.cores} cores)\n\n${fullReport(results)}\n`;
+  const report = `# ${header.command} (${header.date}; ${header.machine.cpu}, ${header.machine.cores} cores; engine ${engine})\n\n${fullReport(results)}\n`;
   process.stdout.write(report);
   mkdirSync(out, {recursive: true});
   const summary = results.flatMap((r) =>

@@ -20,8 +20,8 @@ import {claimsOverview, modelReport, runHeader} from "../loaders/bench/report.js
 import {writeBenchResults} from "../loaders/bench/results.js";
 import {runBench} from "../loaders/bench/run.js";
 import {benchSettings} from "../loaders/bench/settings.js";
-import {checkedEngineChoice} from "../loaders/onnx/run-engine.js";
 import {fullBench} from "./full.js";
+import {checkedEngineChoice} from "../loaders/onnx/run-engine.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 

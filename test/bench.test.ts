@@ -412,6 +412,7 @@ describe("bench smoke run (two images, small seeded model, every method)", () =>
     expect(model.claims.map((c: {id: string}) => c.id)).toEqual([
       "sise-vs-gradcam-ebpg",
       "sise-vs-gradcam-drop",
+      "sise-vs-gradcam-increase",
       "igcam-vs-gradcam-drop",
       "igcam-vs-gradcam-increase",
       "adasise-time",

@@ -13,7 +13,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         (default: the split of the data set in the model's card.json)
   --truth box|mask      ground truth for localisation metrics (default box, as the paper)
   --backend B           auto | wasm | cpu | tensorflow (default auto)
-  --engine E            table: auto | onnx | tfjs, where the forward-only passes of RISE, Score-CAM,
+  --engine E            table and --full: auto | onnx | tfjs, where the forward-only passes of RISE, Score-CAM,
                         SISE and Ada-SISE run (default: SALIENCY_ENGINE, else auto: ONNX Runtime
                         when onnxruntime-node loads and the model converts); gradients stay on tfjs
   --workers N           worker threads for the untimed class-discrimination runs (default: every core)

@@ -23,6 +23,8 @@ export const FULL_SCHEMA = "saliency-bench-full/1";
 export interface FullModelResult {
   name: string;
   split: string;
+  /** The model's probability (Drop/Increase, curves): sigmoid for a multi-label model. */
+  probability: "softmax" | "sigmoid";
   evaluation: EvaluateResult;
   claims: ClaimResult[];
 }
@@ -36,6 +38,8 @@ export interface FullRunOptions {
   /** Only the first N images of each split (smoke runs, tests). */
   limit?: number;
   backend?: string;
+  /** Forward engine of the masked inputs (auto | onnx | tfjs); the maps agree within 1e-4 either way. */
+  engine?: string;
   signal?: AbortSignal;
   onMapsProgress?: (model: string, progress: BatchProgress) => void;
   onMetricsProgress?: (model: string, done: number, total: number) => void;
@@ -88,6 +92,7 @@ export async function runFullBench(options: FullRunOptions): Promise<FullModelRe
         curveSteps: options.settings.curveSteps,
         ...(options.limit === undefined ? {} : {limit: options.limit}),
         ...(options.backend ? {backend: options.backend} : {}),
+        ...(options.engine ? {engine: options.engine} : {}),
         ...(options.signal ? {signal: options.signal} : {}),
         onMapsProgress: (progress) => options.onMapsProgress?.(spec.name, progress),
         onMetricsProgress: (done, total) => options.onMetricsProgress?.(spec.name, done, total),
@@ -99,7 +104,7 @@ export async function runFullBench(options: FullRunOptions): Promise<FullModelRe
             evaluation.rows
           )
         : [];
-      results.push({name: spec.name, split: spec.splitDirectory, evaluation, claims});
+      results.push({name: spec.name, split: spec.splitDirectory, probability: model.probabilityMode, evaluation, claims});
       if (!evaluation.complete) break; // interrupted: the next run resumes from the store
     } finally {
       model.dispose();
