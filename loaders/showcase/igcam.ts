@@ -14,9 +14,10 @@ import type {PackedModelMeta} from "../../src/lib/format/site-data.js";
 import {getMethod} from "../../src/lib/methods/registry.js";
 import {integratedGradCam} from "../../src/lib/methods/igcam.js";
 import {selectNodeBackend} from "../backend.js";
-import {loadGallery, listSplits} from "../site/gallery.js";
-import {listModelDirectories, modelEntries, modelsDirectory, packModel, type SiteModelEntry} from "../site/models.js";
-import {dataDirectory, REPO_ROOT, siteProfile} from "../site/paths.js";
+import {siteConfig} from "../site/config.js";
+import {imageSetFiles, loadImageSets} from "../site/gallery.js";
+import {modelEntries, packModel, type SiteModelEntry} from "../site/models.js";
+import {REPO_ROOT, siteProfile} from "../site/paths.js";
 import {cachedBytes, contentKey} from "../site/cache.js";
 
 export interface IgcamCandidate {
@@ -86,10 +87,16 @@ export async function igcamShowcase(log: (line: string) => void = (line) => proc
   const started = performance.now();
   const steps = integratedGradCam.params.steps.default;
   await selectNodeBackend();
-  const {meta: gallery, images} = loadGallery(siteProfile().galleryPerDataset);
+  const {meta: gallery, images} = await loadImageSets(siteProfile().galleryPerDataset);
+  // Like the precomputed maps: only the models and image sets the configuration precomputes.
+  const config = siteConfig();
+  const precomputed = new Set(config.models.filter((m) => m.precompute).map((m) => m.name));
+  const precomputedSets = new Set(config.imageSets.filter((set) => set.precompute).map((set) => set.name));
   const candidates: (IgcamCandidate & {className: string; pathScores: number[]; fractions: number[]; probability: number})[] = [];
-  for (const entry of modelEntries()) {
-    const datasets = gallery.datasets.filter((d) => d.name === entry.dataset || sameClasses(entry.classNames, d.classes)).map((d) => d.name);
+  for (const entry of modelEntries().filter((m) => precomputed.has(m.name))) {
+    const datasets = gallery.datasets
+      .filter((d) => precomputedSets.has(d.name) && (d.name === entry.dataset || sameClasses(entry.classNames, d.classes)))
+      .map((d) => d.name);
     const todo = images.filter((image) => datasets.includes(image.dataset));
     if (todo.length === 0) continue;
     const model = await openModel(entry);
@@ -166,13 +173,8 @@ export async function igcamShowcase(log: (line: string) => void = (line) => proc
 export async function igcamShowcaseFile(): Promise<Uint8Array> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const key = contentKey(
-    [
-      join(REPO_ROOT, "src", "lib"),
-      join(REPO_ROOT, "loaders", "showcase"),
-      ...listModelDirectories().map((name) => join(modelsDirectory(), name)),
-      ...listSplits().map((name) => join(dataDirectory(), name, "test", "annotations.json"))
-    ],
-    [JSON.stringify(siteProfile()), process.env.SALIENCY_BACKEND ?? "auto"]
+    [join(REPO_ROOT, "src", "lib"), join(REPO_ROOT, "loaders", "showcase"), ...siteConfig().models.map((m) => m.directory), ...imageSetFiles()],
+    [JSON.stringify(siteProfile()), JSON.stringify(siteConfig()), process.env.SALIENCY_BACKEND ?? "auto"]
   );
   return cachedBytes(`igcam-showcase-${siteProfile().name}`, key, async () => new TextEncoder().encode(JSON.stringify(await igcamShowcase(log))), log);
 }

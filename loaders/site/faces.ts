@@ -3,7 +3,8 @@
  * (data/photos/), each cut to the face model's square crop (data set "faces", classes = the
  * model's), and the photographs themselves, downscaled, so pages can draw a crop's map back onto
  * the whole photo. A face crop has no ground truth: its label is the face model's top class.
- * The face model is the catalogue's model whose card says "input": "face-crop".
+ * The face model is the site configuration's model whose card says "input": "face-crop"; the
+ * photographs are its "photos" folder (./config.ts).
  *
  * Detection and labels need tfjs, so they are cached (SALIENCY_SITE_CACHE) by the photos, the
  * model and this code: the gallery and the precompute loaders, which both read the gallery,
@@ -19,9 +20,10 @@ import {detectFaces} from "../faces/detect.js";
 import {faceInput} from "../faces/face-inputs.js";
 import {readPhoto, readPhotoSources} from "../faces/photos.js";
 import {openModel} from "../model-files.js";
-import {listModels, modelInputKind} from "../models/catalogue.js";
+import {modelInputKind} from "../models/catalogue.js";
 import {cachedBytes, contentKey} from "./cache.js";
-import {dataDirectory, REPO_ROOT} from "./paths.js";
+import {siteConfig} from "./config.js";
+import {REPO_ROOT} from "./paths.js";
 
 export const FACES_DATASET = "faces";
 /** Gallery photos are shrunk by the smallest whole factor that brings the long side to this or less. */
@@ -46,9 +48,9 @@ export interface FaceGallery {
   photos: LoadedGalleryPhoto[];
 }
 
-/** The catalogue's face model (card "input": "face-crop"), the first by name; null when there is none. */
+/** The build's face model (card "input": "face-crop"), the first in the site configuration; null when there is none. */
 function faceModel(log: (line: string) => void): {name: string; directory: string; classes: string[]; inputSize: number} | null {
-  const found = listModels(join(dataDirectory(), "models")).filter((entry) => modelInputKind(entry.card, `${entry.name}/card.json`) === "face-crop");
+  const found = siteConfig().models.filter((entry) => modelInputKind(entry.card, `${entry.name}/card.json`) === "face-crop");
   if (found.length === 0) return null;
   if (found.length > 1)
     log(
@@ -145,9 +147,9 @@ export async function loadFaceGallery(
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)
 ): Promise<FaceGallery> {
   const empty: FaceGallery = {dataset: null, images: [], photos: []};
-  const photosDir = join(dataDirectory(), "photos");
+  const photosDir = siteConfig().photos;
   const model = faceModel(log);
-  if (!model || !existsSync(join(photosDir, "sources.json"))) return empty;
+  if (!model || photosDir === null || !existsSync(join(photosDir, "sources.json"))) return empty;
   const key = contentKey(
     [
       photosDir,

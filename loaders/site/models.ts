@@ -1,29 +1,22 @@
 /**
- * The models the site offers: every data/models/<name>/ holding a model.json, in name order.
- * Each goes out as one packed file (model.json, card, weight shards; see
- * src/components/pack.ts) in a numbered slot: the pages attach a fixed list of slots
+ * The models the site offers: the models of the build's configuration (./config.ts), in its
+ * order. Each goes out as one packed file (model.json, card, weight shards; see
+ * src/lib/format/pack.ts) in a numbered slot: the pages attach a fixed list of slots
  * (src/components/site-files.js), because file attachments must be named in the page source.
  */
 import {existsSync, readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
-import {pack} from "../../src/lib/format/pack.js";
+import * as tf from "@tensorflow/tfjs";
+import {pack, partBuffer, unpack} from "../../src/lib/format/pack.js";
 import type {PackedModelMeta, SiteModelEntry} from "../../src/lib/format/site-data.js";
-import {dataDirectory} from "./paths.js";
-import {listModels, readModelCard} from "../models/catalogue.js";
+import {ExplainableModel} from "../../src/lib/model/adapter.js";
+import {loadLayersModelFromParts, metaFromCard} from "../../src/lib/model/load.js";
+import {inputShapeOf, siteConfig, SiteConfigError, type SiteModelSource} from "./config.js";
 
-/** Slots the pages attach; models beyond this are left out (with a warning). */
-export const MODEL_SLOTS = 8;
+/** Slots the pages attach (src/components/site-files.js lists as many); a configuration may list at most this many models. */
+export const MODEL_SLOTS = 12;
 
 export type {SiteModelEntry, PackedModelMeta};
-
-export function modelsDirectory(): string {
-  return join(dataDirectory(), "models");
-}
-
-/** Model directory names, sorted; only directories with a model.json. */
-export function listModelDirectories(): string[] {
-  return listModels(modelsDirectory()).map((entry) => entry.name);
-}
 
 function readJson(path: string): unknown {
   try {
@@ -33,55 +26,57 @@ function readJson(path: string): unknown {
   }
 }
 
-/** Input shape from the topology's input layer (best effort). */
-function inputShapeOf(modelJson: unknown): [number, number, number] | null {
-  const topology = (modelJson as {modelTopology?: {config?: {layers?: unknown[]}; model_config?: {config?: {layers?: unknown[]}}}}).modelTopology;
-  const layers = topology?.model_config?.config?.layers ?? topology?.config?.layers ?? [];
-  for (const layer of layers as {class_name?: string; config?: {batch_input_shape?: unknown[]; batchInputShape?: unknown[]}}[]) {
-    const shape = layer.config?.batch_input_shape ?? layer.config?.batchInputShape;
-    if (Array.isArray(shape) && shape.length === 4) return shape.slice(1) as [number, number, number];
+/** The configured models, in order; more than the site's slots is an error. */
+export function siteModels(): SiteModelSource[] {
+  const config = siteConfig();
+  if (config.models.length > MODEL_SLOTS) {
+    throw new SiteConfigError(
+      `${config.source}: ${config.models.length} models listed; the site has ${MODEL_SLOTS} model slots (src/components/site-files.js)`
+    );
   }
-  return null;
+  return config.models;
 }
 
-function classNamesOf(card: Record<string, unknown> | null): string[] {
-  const names = card?.classNames ?? card?.classes;
-  return Array.isArray(names) ? names.map(String) : [];
+function sourceOf(name: string): SiteModelSource {
+  const source = siteModels().find((m) => m.name === name);
+  if (!source) throw new Error(`model "${name}" is not in the site configuration`);
+  return source;
 }
 
 export function packModel(name: string): Uint8Array {
-  const dir = join(modelsDirectory(), name);
-  const modelJson = readJson(join(dir, "model.json")) as {weightsManifest?: {paths: string[]}[]};
+  const {directory, card} = sourceOf(name);
+  const modelJson = readJson(join(directory, "model.json")) as {weightsManifest?: {paths: string[]}[]};
   const paths = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths);
-  const meta: PackedModelMeta = {name, modelJson, card: readModelCard(join(modelsDirectory(), name))};
+  const meta: PackedModelMeta = {name, modelJson, card};
   return pack(
     meta,
     paths.map((path) => {
-      const file = join(dir, path);
+      const file = join(directory, path);
       if (!existsSync(file)) throw new Error(`model ${name}: weight shard ${path} is missing`);
       return {name: path, bytes: new Uint8Array(readFileSync(file))};
     })
   );
 }
 
+/** A site model opened in this process (on the current tfjs backend), as the pages open it. */
+export async function openSiteModel(name: string): Promise<ExplainableModel> {
+  const {meta, parts} = unpack<PackedModelMeta>(packModel(name), name);
+  const layersModel = await loadLayersModelFromParts(meta.modelJson as object, async (path) => partBuffer(parts.get(path)!), name);
+  return new ExplainableModel(layersModel, {name, ...(meta.card ? metaFromCard(meta.card, `${name}/card.json`) : {})});
+}
+
 export function modelEntries(): SiteModelEntry[] {
-  const names = listModelDirectories();
-  if (names.length > MODEL_SLOTS) {
-    console.warn(`site: ${names.length} models found; the site has ${MODEL_SLOTS} slots, leaving out ${names.slice(MODEL_SLOTS).join(", ")}`);
-  }
-  return names.slice(0, MODEL_SLOTS).map((name, slot) => {
-    const dir = join(modelsDirectory(), name);
-    const card = readModelCard(join(modelsDirectory(), name));
-    const modelJson = readJson(join(dir, "model.json")) as {weightsManifest?: {paths: string[]}[]};
+  return siteModels().map(({name, directory, card, classNames}, slot) => {
+    const modelJson = readJson(join(directory, "model.json")) as {weightsManifest?: {paths: string[]}[]};
     const weightBytes = (modelJson.weightsManifest ?? [])
       .flatMap((g) => g.paths)
-      .reduce((sum, path) => sum + (existsSync(join(dir, path)) ? statSync(join(dir, path)).size : 0), 0);
-    const architecture = card?.architecture;
+      .reduce((sum, path) => sum + (existsSync(join(directory, path)) ? statSync(join(directory, path)).size : 0), 0);
+    const architecture = card.architecture;
     return {
       name,
       slot,
-      dataset: typeof card?.dataset === "string" ? card.dataset : null,
-      classNames: classNamesOf(card),
+      dataset: typeof card.dataset === "string" ? card.dataset : null,
+      classNames,
       inputShape: inputShapeOf(modelJson),
       architecture:
         typeof architecture === "string"
@@ -89,10 +84,28 @@ export function modelEntries(): SiteModelEntry[] {
           : typeof (architecture as {family?: unknown})?.family === "string"
             ? (architecture as {family: string}).family
             : null,
-      testAccuracy: typeof card?.testAccuracy === "number" ? card.testAccuracy : null,
+      testAccuracy: typeof card.testAccuracy === "number" ? card.testAccuracy : null,
       bytes: weightBytes
     };
   });
+}
+
+/**
+ * The model index, after opening every model once in tfjs as a page would: a model whose topology
+ * does not load, or whose output does not match its card's class names, stops the build here with
+ * its name.
+ */
+export async function checkedModelEntries(): Promise<SiteModelEntry[]> {
+  const entries = modelEntries();
+  await tf.setBackend("cpu");
+  for (const entry of entries) {
+    try {
+      (await openSiteModel(entry.name)).dispose();
+    } catch (error) {
+      throw new SiteConfigError(`${siteConfig().source}: model "${entry.name}" does not load: ${(error as Error).message}`);
+    }
+  }
+  return entries;
 }
 
 /** The packed file of slot `slot`, or an empty file when no model fills it. */

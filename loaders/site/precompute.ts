@@ -17,8 +17,7 @@ import {availableParallelism, tmpdir} from "node:os";
 import {join} from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {pack} from "../../src/lib/format/pack.js";
-import {ExplainableModel} from "../../src/lib/model/adapter.js";
-import {loadLayersModelFromParts, metaFromCard} from "../../src/lib/model/load.js";
+import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {getMethod, METHODS} from "../../src/lib/methods/registry.js";
 import {selectNodeBackend} from "../backend.js";
 import {runBatch, type BatchItem} from "../batch/run.js";
@@ -26,10 +25,10 @@ import {checkedEngineChoice} from "../onnx/run-engine.js";
 import {ResultStore} from "../batch/store.js";
 import {cacheDirectory} from "./cache.js";
 import {loadSiteGallery, type LoadedGalleryImage} from "./gallery.js";
-import {modelEntries, packModel, type SiteModelEntry} from "./models.js";
+import {siteConfig} from "./config.js";
+import {modelEntries, openSiteModel, type SiteModelEntry} from "./models.js";
 import {siteProfile, type SiteProfile} from "./paths.js";
-import {unpack, partBuffer} from "../../src/lib/format/pack.js";
-import type {PackedModelMeta, PrecomputedEntry, PrecomputedMeta, PrecomputedPrediction} from "../../src/lib/format/site-data.js";
+import type {PrecomputedEntry, PrecomputedMeta, PrecomputedPrediction} from "../../src/lib/format/site-data.js";
 
 export function methodOptions(profile: SiteProfile): Record<string, Record<string, unknown>> {
   return {
@@ -56,12 +55,6 @@ export function modelsForDataset(models: readonly SiteModelEntry[], dataset: str
   return models.filter((m) => m.dataset === dataset || sameClasses(m));
 }
 
-async function openSiteModel(entry: SiteModelEntry): Promise<ExplainableModel> {
-  const {meta, parts} = unpack<PackedModelMeta>(packModel(entry.name), entry.name);
-  const layersModel = await loadLayersModelFromParts(meta.modelJson as object, async (path) => partBuffer(parts.get(path)!), entry.name);
-  return new ExplainableModel(layersModel, {name: entry.name, ...(meta.card ? metaFromCard(meta.card, `${entry.name}/card.json`) : {})});
-}
-
 async function probabilities(model: ExplainableModel, image: LoadedGalleryImage): Promise<number[]> {
   const pixels = tf.tidy(() => {
     const raw = tf.tensor4d(Float32Array.from(image.rgb), [1, image.height, image.width, 3]);
@@ -86,7 +79,10 @@ export async function precompute(
   overrides: PrecomputeOverrides = {}
 ): Promise<Uint8Array> {
   const started = performance.now();
-  const profile = {...siteProfile(), ...(overrides.methods ? {methods: overrides.methods} : {})};
+  // Methods: the caller's, else the site configuration's ("precompute": {"methods": [...]}), else the profile's.
+  const config = siteConfig();
+  const chosen = overrides.methods ?? config.methods;
+  const profile = {...siteProfile(), ...(chosen ? {methods: chosen} : {})};
   const backend = await selectNodeBackend();
   const models = modelEntries();
   const {meta: gallery, images} = await loadSiteGallery(profile.galleryPerDataset, profile.galleryFaces);
@@ -109,11 +105,14 @@ export async function precompute(
   const counts = {computed: 0, reused: 0};
   const used = new Set<string>();
   try {
-    for (const entry of models) {
-      const datasets = gallery.datasets.filter((d) => modelsForDataset([entry], d.name, d.classes).length > 0).map((d) => d.name);
+    // Entries the configuration marks "precompute": false are offered live only.
+    const skippedModels = new Set(config.models.filter((m) => !m.precompute).map((m) => m.name));
+    const skippedSets = new Set(config.imageSets.filter((set) => !set.precompute).map((set) => set.name));
+    for (const entry of models.filter((m) => !skippedModels.has(m.name))) {
+      const datasets = gallery.datasets.filter((d) => !skippedSets.has(d.name) && modelsForDataset([entry], d.name, d.classes).length > 0).map((d) => d.name);
       const todo = images.filter((image) => datasets.includes(image.dataset));
       if (todo.length === 0) continue;
-      const model = await openSiteModel(entry);
+      const model = await openSiteModel(entry.name);
       try {
         // Images × classes × methods, in the order the entries list them.
         const items: BatchItem[] = todo.flatMap((image) =>

@@ -1,6 +1,6 @@
 // Every file the pages attach, in one place. File attachments must be named literally in the
 // source (Framework copies exactly those into the build, under hashed names), so the model
-// slots are listed one by one; loaders/site/models.ts fills them (MODEL_SLOTS = 8).
+// slots are listed one by one; loaders/site/models.ts fills them (MODEL_SLOTS = 12).
 import {FileAttachment} from "observablehq:stdlib";
 
 export const modelIndex = FileAttachment("../data/models.json");
@@ -13,7 +13,11 @@ export const modelSlots = [
   FileAttachment("../data/model-slots/4.bin"),
   FileAttachment("../data/model-slots/5.bin"),
   FileAttachment("../data/model-slots/6.bin"),
-  FileAttachment("../data/model-slots/7.bin")
+  FileAttachment("../data/model-slots/7.bin"),
+  FileAttachment("../data/model-slots/8.bin"),
+  FileAttachment("../data/model-slots/9.bin"),
+  FileAttachment("../data/model-slots/10.bin"),
+  FileAttachment("../data/model-slots/11.bin")
 ];
 
 export const galleryFile = FileAttachment("../data/gallery.bin");
