@@ -1,4 +1,4 @@
-// `npm run bench:sweeps -- [--models a,b] [--images N] [--workers N] [--quick] [--out DIR] [--store DIR]`
+// `npm run bench:sweeps -- [--models a,b] [--images N] [--workers N] [--engine auto|onnx|tfjs] [--quick] [--out DIR] [--store DIR]`
 // The papers' parameter sweeps (loaders/bench/sweeps.ts) on the first N images' (image, present
 // class) pairs of each model's test split (default: the scenes models, 40 images): SISE μ with
 // Ada-SISE beside it, Integrated Grad-CAM path steps m, RISE mask count N — every figure with its
@@ -20,6 +20,7 @@ import {formatNumber, formatTable} from "../loaders/bench/table.js";
 import {ProgressBar} from "../loaders/cli/progress.js";
 import {interruptSignal} from "../loaders/cli/interrupt.js";
 import {openModel} from "../loaders/model-files.js";
+import {checkedEngineChoice} from "../loaders/onnx/run-engine.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -31,6 +32,7 @@ const {values} = parseArgs({
     workers: {type: "string"},
     out: {type: "string"},
     store: {type: "string"},
+    engine: {type: "string"},
     quick: {type: "boolean"}
   }
 });
@@ -41,6 +43,7 @@ if (!Number.isInteger(images) || images < 1) throw new Error(`--images must be a
 if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${values.workers}`);
 const out = resolve(ROOT, values.out ?? (quick ? "results/tmp" : "results"));
 const store = resolve(ROOT, values.store ?? "results/tmp/full-store");
+const engine = checkedEngineChoice(values.engine);
 
 /** --quick: the first two values of each sweep, cheap ones. */
 const sweeps: SweepSpec[] = quick ? PAPER_SWEEPS.map((s) => ({...s, values: s.method === "rise" ? [100, 200] : s.values.slice(0, 2)})) : [...PAPER_SWEEPS];
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
   if (specs.length === 0) throw new Error("no model to sweep: train the scenes models or pass --models");
   const interrupt = interruptSignal((name) => process.stderr.write(`\n${name}: stopping; finished maps are kept (rerun to resume)\n`));
   const lines = [
-    `# npm run bench:sweeps -- ${process.argv.slice(2).join(" ")} (${new Date().toISOString()}; ${machineInfo().cpu}, ${machineInfo().cores} cores; ${backend.backend}, ${workers} workers)`,
+    `# npm run bench:sweeps -- ${process.argv.slice(2).join(" ")} (${new Date().toISOString()}; ${machineInfo().cpu}, ${machineInfo().cores} cores; ${backend.backend}, engine ${engine}, ${workers} workers)`,
     `First ${images} images of each split, every (image, present class) pair; ± is the 95% interval over the pairs.`,
     ""
   ];
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
           images,
           storeDirectory: store,
           workers,
+          engine,
           signal: interrupt.signal,
           onProgress: (label, p) => bar.update(p.done, p.total, p.reused, label)
         });

@@ -53,6 +53,8 @@ export interface SweepRunOptions {
   storeDirectory: string;
   workers: number;
   curveSteps?: number;
+  /** Forward engine of the masked inputs (auto | onnx | tfjs). */
+  engine?: string;
   signal?: AbortSignal;
   onProgress?: (label: string, progress: BatchProgress) => void;
 }
@@ -75,6 +77,7 @@ export async function runSweeps(options: SweepRunOptions): Promise<SweepPoint[]>
         workers: options.workers,
         limit: options.images,
         ...(options.curveSteps === undefined ? {} : {curveSteps: options.curveSteps}),
+        ...(options.engine ? {engine: options.engine} : {}),
         ...(options.signal ? {signal: options.signal} : {}),
         onMapsProgress: (progress) => options.onProgress?.(label, progress)
       });
