@@ -18,7 +18,8 @@ export default {
   globalStylesheets: [],
   style: "assets/style.css",
   // Framework 1.13 writes <html> without a language; screen readers need one.
-  head: '<script>document.documentElement.lang = "en";</script><link rel="icon" href="assets/favicon.svg" type="image/svg+xml">',
+  // ?embed (src/components/embed.ts): mark the page before it draws, so the style sheet shows the figure alone.
+  head: '<script>document.documentElement.lang = "en"; const sxEmbed = new URLSearchParams(location.search).get("embed"); if (sxEmbed !== null && sxEmbed !== "0" && sxEmbed !== "false") document.documentElement.classList.add("sx-embed");</script><link rel="icon" href="assets/favicon.svg" type="image/svg+xml">',
   header: "",
   footer: "Saliency Explorer · CNN explanations computed in your browser with TensorFlow.js · built with Observable Framework.",
   toc: true,

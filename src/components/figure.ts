@@ -10,6 +10,7 @@
  */
 import * as d3 from "d3";
 import {drawColormapTable, rgbaCanvas, viewPixels, type DrawColormap, type MapViewOptions, type Outline} from "./draw.js";
+import {embedFigure, isEmbed} from "./embed.js";
 
 export interface FigurePanel extends MapViewOptions {
   caption: string;
@@ -348,9 +349,11 @@ export function download(blob: Blob, name: string): void {
 
 /**
  * "Figure (SVG)" and "Figure (PNG, 2×)" buttons; `spec` is read on click, so the figure is the
- * view as it is then (null: nothing to export yet, the buttons are disabled).
+ * view as it is then (null: nothing to export yet, the buttons are disabled). Under ?embed the
+ * figure itself is shown instead (./embed.ts): the page's one figure.
  */
 export function figureButtons(spec: () => FigureSpec | null, fileName: string): HTMLElement {
+  if (isEmbed()) return embedFigure(spec());
   const root = document.createElement("div");
   root.className = "sx-figure-buttons";
   const button = (label: string, action: (s: FigureSpec) => Promise<void> | void) => {
