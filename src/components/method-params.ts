@@ -26,7 +26,8 @@ export function sliderRange(spec: ParamSpec & {kind: "int" | "number"}): {min: n
   return {min: spec.slider?.min ?? (openLow ? spec.min + step : spec.min), max: spec.slider?.max ?? spec.max, step};
 }
 
-function control(name: string, spec: ParamSpec, model: ExplainableModel, fromUrl: string | null): unknown {
+/** One parameter's control (null: a kind with no control here); `fromUrl`: a starting value as text. */
+export function control(name: string, spec: ParamSpec, model: ExplainableModel, fromUrl: string | null): unknown {
   const label = spec.label ?? name;
   switch (spec.kind) {
     case "layer": {
