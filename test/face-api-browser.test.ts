@@ -51,7 +51,7 @@ describe("face-api for the browser", () => {
     const manifest = JSON.parse(faceDetectorManifest("ssd")) as {weights: tf.io.WeightsManifestEntry[]}[];
     const weights = faceDetectorWeights("ssd");
     const map = tf.io.decodeWeights(
-      weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
+      Uint8Array.from(weights).buffer,
       manifest.flatMap((g) => g.weights)
     );
     api.nets.ssdMobilenetv1.loadFromWeightMap(map as unknown as FaceApi.tf.NamedTensorMap);
