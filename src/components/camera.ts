@@ -106,6 +106,7 @@ export function liveCamera(options: {
   view.setAttribute("role", "img");
   view.setAttribute("aria-label", "The camera frame with the saliency map of the face");
   view.style.width = `${FRAME_SIDE}px`;
+  view.style.maxWidth = "100%";
   view.hidden = true;
   const status = document.createElement("div");
   status.className = "sx-status sx-camera-status";
