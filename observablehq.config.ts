@@ -12,7 +12,8 @@ export default {
     {name: "Ada-SISE vs SISE", path: "/adasise"},
     {name: "Compare methods", path: "/compare"},
     {name: "Benchmark", path: "/benchmark"},
-    {name: "Playground", path: "/playground"}
+    {name: "Playground", path: "/playground"},
+    {name: "Write a companion page", path: "/companion"}
   ],
   // The default list loads a Google font; the site uses system fonts only.
   globalStylesheets: [],

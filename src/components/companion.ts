@@ -100,6 +100,8 @@ export interface LiveModel {
   pace: ProbeTiming;
 }
 
+let backendQueue: Promise<unknown> = Promise.resolve();
+
 /**
  * The backend set up (the automatic choice probes this model) and the model loaded on it.
  * `invalidation`: the cell's, so a new choice disposes the old model.
@@ -107,10 +109,15 @@ export interface LiveModel {
 export async function liveModel(entry: SiteModelEntry, backendChoice: BackendChoice = urlBackend(), invalidation?: Promise<unknown>): Promise<LiveModel> {
   const slot = modelSlots[entry.slot];
   if (!slot) throw new Error(`model "${entry.name}" has no slot in this build`);
-  const backend = await useBackend(backendChoice, wasmBackend, {
-    probe: {key: entry.name, load: async () => (await loadSiteModel(entry, slot)).model},
-    probeAll: urlParam("probe") === "all"
-  });
+  // One backend switch at a time: two explainers on a page start together, and tfjs's backend is global.
+  const switched = backendQueue.then(() =>
+    useBackend(backendChoice, wasmBackend, {
+      probe: {key: entry.name, load: async () => (await loadSiteModel(entry, slot)).model},
+      probeAll: urlParam("probe") === "all"
+    })
+  );
+  backendQueue = switched.catch(() => undefined);
+  const backend = await switched;
   const {model} = await loadSiteModel(entry, slot);
   invalidation?.then(() => model.dispose());
   return {entry, model, backend, pace: await modelPace(entry.name, model)};

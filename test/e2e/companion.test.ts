@@ -50,4 +50,22 @@ describe.skipIf(!siteUrl)("companion pages", () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  test("the guide's live examples render: explainer, the pieces, difference, path and sweep", async () => {
+    const {page, errors} = await openPage(browser, `${siteUrl}/companion?backend=wasm`);
+    const gradcam = await waitForResult(page, "guide-gradcam", (r) => r.backend === "wasm");
+    expect(gradcam.method).toBe("gradcam");
+    await page.waitForFunction(() => document.body.textContent?.includes("Grad-CAM explains"));
+    // The template's own source is shown, as the author copies it.
+    expect(await page.textContent("pre.sx-code")).toContain('explainer({method: "sise"');
+    await page.waitForSelector(".sx-map-view .sx-difference", {timeout: 180_000});
+    await page.waitForSelector(".sx-path .sx-strip", {timeout: 180_000});
+    await page.waitForSelector(".sx-sweep svg", {timeout: 180_000});
+    expect(await page.$$eval(".sx-sweep-maps .sx-map", (all) => all.length)).toBe(3);
+    await screenshot(page, "companion-guide");
+    expect(await cellErrors(page)).toEqual([]);
+    expect(await nullTexts(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
