@@ -167,11 +167,17 @@ describe.skipIf(!siteUrl)("Faces in photos on the Playground", () => {
     const note = await page.waitForSelector("#playground-faces-none", {timeout: 120_000});
     expect(await note.textContent()).toContain("No face found in this photo");
     expect(await page.$$("#playground-faces .sx-face-box")).toHaveLength(0);
+    // Nothing of the previous image stays: no class to pick until there is an image to explain.
+    expect(await page.$$(".sx-class-picker")).toHaveLength(0);
     await screenshot(page, "faces-playground-no-face");
     await page.click("#playground-faces-none button:text-is('Explain the whole image')");
     const whole = await waitForResult(page, "playground", (r) => r.width === 160 && r.height === 120);
     expect(whole.map.length).toBe(160 * 120);
     expect(await published(page, "playground-photo")).toBeNull();
+    // Back to a gallery image: the photo's face picker and message go away.
+    await page.locator(".sx-picker .sx-thumb").first().click();
+    await page.waitForSelector("#playground-faces", {state: "detached", timeout: 60_000});
+    await waitForResult(page, "playground", (r) => r.width !== 160);
     expect(await cellErrors(page)).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
