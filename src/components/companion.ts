@@ -31,7 +31,7 @@ import type {Explanation, Progress} from "../lib/explain/types.js";
 import {readGallery, groundTruthMask, decodeRle, type Gallery, type GalleryImage, type SiteModelEntry} from "../lib/format/site-data.js";
 import type {ExplainableModel} from "../lib/model/adapter.js";
 import {resizeBilinear, resizeBilinearArray, type ColormapName, type SaliencyMap} from "../lib/maps/index.js";
-import {ebpg} from "../lib/metrics/index.js";
+import {ebpg, pointingGame} from "../lib/metrics/index.js";
 import {getMethod} from "../lib/methods/registry.js";
 import {BACKEND_CHOICES, modelPace, useBackend, type BackendChoice, type BackendStatus} from "./backend.js";
 import {classPicker, type ClassPickerOptions} from "./class-picker.js";
@@ -290,7 +290,10 @@ export interface MapViewOptions {
   /** A second result: its difference (this − that) on a diverging scale. */
   difference?: Explanation | null;
   differenceLabel?: string;
+  /** The overlay's caption (default: "<method> for “<class>”"). */
   caption?: string;
+  /** The image's caption (default: its id). */
+  imageCaption?: string;
 }
 
 /** The panels of a result, for mapView and for figures (figure.ts). */
@@ -300,7 +303,11 @@ export function resultPanels(result: ExplainerResult, options: MapViewOptions = 
   const outlines = options.outlines === false || !im.instances ? [] : groundTruthOutlines(im.instances, im.width, im.height, result.classIndex, decodeRle);
   const title = getMethod(result.method).title;
   const panels: FigurePanel[] = [];
-  if (options.image !== false) panels.push({image: im.rgb, width: im.width, height: im.height, size, outlines, caption: im.id});
+  // The pointing game where the class has ground truth: the maximum's mark says hit or miss.
+  const truth = im.instances ? groundTruthMask({width: im.width, height: im.height, instances: im.instances} as GalleryImage, result.classIndex) : null;
+  const point =
+    options.point === false ? null : truth?.some((v) => v) ? {...argmaxPoint(result.map), hit: pointingGame(result.map, truth).hit} : argmaxPoint(result.map);
+  if (options.image !== false) panels.push({image: im.rgb, width: im.width, height: im.height, size, outlines, caption: options.imageCaption ?? im.id});
   if (options.overlay !== false) {
     panels.push({
       image: im.rgb,
@@ -310,7 +317,7 @@ export function resultPanels(result: ExplainerResult, options: MapViewOptions = 
       size,
       outlines,
       colormap,
-      point: options.point === false ? null : argmaxPoint(result.map),
+      point,
       caption: options.caption ?? `${title} for “${result.className}”`,
       className: "sx-result",
       title: `${title} explanation`
