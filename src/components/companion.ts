@@ -276,6 +276,8 @@ export function methodControls(method: string, model: ExplainableModel, options:
 
 export interface MapViewOptions {
   colormap?: DrawColormap;
+  /** The map's opacity over the image (0–1). Default 0.5. */
+  alpha?: number;
   /** Longest side of each panel in CSS px. Default 200. */
   size?: number;
   /** Show the image alone, the map over it, the map alone (defaults: all true). */
@@ -317,6 +319,7 @@ export function resultPanels(result: ExplainerResult, options: MapViewOptions = 
       size,
       outlines,
       colormap,
+      ...(options.alpha === undefined ? {} : {alpha: options.alpha}),
       point,
       caption: options.caption ?? `${title} for “${result.className}”`,
       className: "sx-result",
