@@ -2,8 +2,9 @@
  * An author's own model and images enter the site from a configuration file alone (README "Your
  * own models and images"): a test build from a temporary config with one committed model, an extra
  * model (an untrained tiny network) and an extra unannotated image set shows them in the live
- * pages' pickers, runs the extra model live, and lists the images in the Overview gallery. A broken
- * entry fails the build with its name. The build goes to its own folder with its own cache.
+ * pages' pickers, runs the extra model live, and lists the images in the Overview gallery and
+ * Compare. A broken entry fails the build with its name. The build goes to its own folder with its
+ * own cache.
  */
 import {execFile} from "node:child_process";
 import {mkdirSync, rmSync, writeFileSync} from "node:fs";
@@ -103,6 +104,19 @@ describe("own models and images from a site config", () => {
     const headers = await page.$$eval(".sx-gallery-item header", (all) => all.map((h) => h.textContent ?? ""));
     expect(headers).toHaveLength(2);
     for (const header of headers) expect(header).toMatch(/holiday-photos\/beach-\d · pet-net/);
+    await page.close();
+  });
+
+  test("Compare offers the extra model with its precomputed maps of the extra images", async () => {
+    const {page, errors} = await openPage(browser, `${server.url}/compare?model=pet-net`);
+    await page.waitForSelector(".sx-compare-grid");
+    const models = await page.$$eval("select option", (all) => all.map((o) => o.textContent ?? ""));
+    expect(models).toEqual(expect.arrayContaining(["vgg-shapes", "pet-net"]));
+    // One row per gallery image of the set (two in the quick profile), a map per precomputed method.
+    expect(await page.$$eval(".sx-compare-grid th.sx-rowhead", (all) => all.length)).toBe(2);
+    expect(await page.$$eval(".sx-compare-grid td .sx-map", (all) => all.length)).toBe(4);
+    expect(await cellErrors(page)).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   });
 
