@@ -225,6 +225,18 @@ describe("a bad entry stops the build with its name", () => {
     }
   });
 
+  it("a model whose card names more classes than it has outputs: the model index stops when it opens the model", async () => {
+    await writeModel(join(work, "four-names"), {...card("extra-images"), name: "four-names", classNames: [...CLASSES, "fish"]});
+    const path = writeConfig("four-names", {models: [{name: "four-names", path: "four-names"}], imageSets: []});
+    const before = process.env.SALIENCY_SITE_CONFIG;
+    process.env.SALIENCY_SITE_CONFIG = path;
+    try {
+      await expect(checkedModelEntries()).rejects.toThrow(/model "four-names" does not load: model has 3 outputs but 4 class names/);
+    } finally {
+      process.env.SALIENCY_SITE_CONFIG = before;
+    }
+  });
+
   it("an image set's annotations naming a missing file or a class out of range", () => {
     const dir = join(work, "bad-annotations");
     writeImages(dir, 1, 16, 16);
