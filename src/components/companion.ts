@@ -37,6 +37,7 @@ import {BACKEND_CHOICES, modelPace, useBackend, type BackendChoice, type Backend
 import {classPicker, type ClassPickerOptions} from "./class-picker.js";
 import {bindUrl, parseChoice, setUrlParams, urlParam, urlValue} from "./controls.js";
 import {differenceLegend, differencePanel} from "./difference.js";
+import {embedFigure, isEmbed} from "./embed.js";
 import {argmaxPoint, colorLegend, formatNumber, groundTruthOutlines, mapView as drawMap, type DrawColormap} from "./draw.js";
 import type {FigurePanel} from "./figure.js";
 import {imageFromBlob, topPredictions} from "./images.js";
@@ -763,10 +764,20 @@ export function explainer(options: ExplainerOptions): HTMLElement & {value: Expl
     out.replaceChildren(errorBox(error, context));
   };
 
+  const colormap = (urlParam("colormap") as ColormapName | null) ?? "turbo";
+  // Under ?embed the explainer is the page's figure (./embed.ts): its result as the figure export draws it, sized to the frame.
+  const embedded = isEmbed();
+  if (embedded) out.append(embedFigure(null));
   const render = (result: ExplainerResult) =>
-    typeof options.view === "function"
-      ? options.view(result)
-      : mapView(result, {colormap: (urlParam("colormap") as ColormapName | null) ?? "turbo", ...options.view});
+    embedded
+      ? embedFigure({
+          title: `${getMethod(method).title} · “${result.className}” · ${result.modelName}`,
+          rows: [resultPanels(result, {colormap, size: 200, ...(typeof options.view === "object" ? options.view : {})})],
+          colormap
+        })
+      : typeof options.view === "function"
+        ? options.view(result)
+        : mapView(result, {colormap, ...options.view});
 
   const run = () => {
     if (!live || !image) return;

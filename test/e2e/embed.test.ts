@@ -54,6 +54,20 @@ describe.skipIf(!siteUrl)("embeds", () => {
     await page.close();
   });
 
+  test("a companion page's explainer is its figure under ?embed", async () => {
+    const {page, errors} = await openPage(browser, `${siteUrl}/templates/companion?backend=wasm&embed`);
+    await page.setViewportSize({width: 600, height: 300});
+    await waitForResult(page, "sise");
+    await page.waitForSelector(".sx-embed-figure svg");
+    expect(await visibleOutside(page, ".sx-embed-figure")).toEqual([]);
+    const box = (await page.$eval(".sx-embed-figure svg", (svg) => svg.getBoundingClientRect().toJSON())) as DOMRect;
+    expect(box.width <= 601 && box.height <= 301).toBe(true);
+    expect(box.width >= 590 || box.height >= 290).toBe(true);
+    expect(await cellErrors(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test("the link box offers the iframe snippet, and the snippet embeds the figure in a page", async () => {
     const {page} = await openPage(browser, `${siteUrl}/sise?backend=wasm&masks=4`);
     await waitForResult(page, "sise");
