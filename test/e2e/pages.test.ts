@@ -29,7 +29,9 @@ const PAGES: {name: string; path: string; ready: string}[] = [
   {name: "adasise", path: "/adasise?masks=8", ready: "#adasise-metrics"},
   {name: "compare", path: "/compare", ready: ".sx-compare-grid"},
   {name: "benchmark", path: "/benchmark", ready: "#benchmark-ready"},
-  {name: "playground", path: "/playground", ready: "#playground-result"}
+  {name: "playground", path: "/playground", ready: "#playground-result"},
+  {name: "companion", path: "/companion", ready: ".sx-sweep svg"},
+  {name: "template", path: "/templates/companion", ready: ".sx-cascade"}
 ];
 
 describe.skipIf(!siteUrl)("every page", () => {
