@@ -44,7 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       env: {...process.env, SALIENCY_DATA_DIR: dataDir, SALIENCY_SITE_PROFILE: "quick", SALIENCY_SITE_OUTPUT: SITE_DIR}
     });
     // The build exits 0 even when a page cannot resolve an import: check the output instead.
-    for (const page of ["index", "igcam", "sise", "adasise", "compare", "benchmark", "playground"]) {
+    for (const page of ["index", "igcam", "sise", "adasise", "compare", "benchmark", "playground", "companion", "templates/companion"]) {
       if (!existsSync(join(SITE_DIR, `${page}.html`))) throw new Error(`the build did not write ${page}.html`);
     }
     if (existsSync(join(SITE_DIR, "_npm"))) throw new Error("the build imports packages from a CDN (dist has an _npm folder)");
