@@ -10,7 +10,8 @@ import {startStaticServer, type RunningServer} from "../../loaders/serve.js";
 import {REPO_ROOT} from "../../loaders/site/paths.js";
 import {hasUsableData, writeFixtureData} from "./fixture-data.js";
 
-export const SITE_DIR = join(REPO_ROOT, "test-output", "site");
+// SALIENCY_E2E_SITE_DIR: another folder, so that two people testing in one working tree keep their builds apart.
+export const SITE_DIR = process.env.SALIENCY_E2E_SITE_DIR ?? join(REPO_ROOT, "test-output", "site");
 
 declare module "vitest" {
   export interface ProvidedContext {
