@@ -19,7 +19,7 @@
  *   and a difference against a second result. `resultPanels` gives the same panels for figures.
  * - `cascadeView(result)`: SISE's / Ada-SISE's fusion, layer by layer.
  * - `pathView(result)`: Integrated Grad-CAM's path: the inputs, each step's map, the running sum.
- * - `sweep({method, param, values, ...})`: one map per value as small multiples and a Plot chart
+ * - `sweep(method, param, values, {model, image, ...})`: one map per value as small multiples and a Plot chart
  *   of a metric over the values.
  *
  * They build on the site's own pieces (run.ts, class-picker.ts, method-params.ts, draw.ts,
@@ -248,11 +248,22 @@ export interface MethodControlsOptions {
 
 /**
  * The method's parameters as controls (sliders, menus, layer choices), from its parameter
- * declaration. Value: the options to pass to the method (the fixed `params` included).
+ * declaration. Value: the options to pass to the method (the fixed `params` included). Layer
+ * choices need the model (its layers); without one, the method's default layers are used.
  */
-export function methodControls(method: string, model: ExplainableModel, options: MethodControlsOptions = {}): HTMLElement & {value: Record<string, unknown>} {
+export function methodControls(
+  method: string,
+  model?: ExplainableModel | null,
+  options: MethodControlsOptions = {}
+): HTMLElement & {value: Record<string, unknown>} {
   const {params = {}, url = true} = options;
-  const specs = controlledParams(method).filter(([name]) => (options.only ? options.only.includes(name) : !(name in params)));
+  const isLayer = (kind: string) => kind === "layer" || kind === "layers";
+  const specs = controlledParams(method)
+    .filter(([name]) => (options.only ? options.only.includes(name) : !(name in params)))
+    .filter(
+      ([name, spec]) =>
+        model || !isLayer(spec.kind) || (options.only?.includes(name) && fail(`${method}'s ${name} needs the model: methodControls(method, model)`))
+    );
   const unknown = (options.only ?? []).filter((name) => !specs.some(([n]) => n === name));
   if (unknown.length)
     throw new Error(
@@ -261,7 +272,7 @@ export function methodControls(method: string, model: ExplainableModel, options:
         .join(", ")})`
     );
   const start = (name: string) => (url && urlParam(name) !== null ? urlParam(name) : name in params ? String(params[name]) : null);
-  const inputs = Object.fromEntries(specs.map(([name, spec]) => [name, paramControl(name, spec, model, start(name))]).filter(([, input]) => input !== null));
+  const inputs = Object.fromEntries(specs.map(([name, spec]) => [name, paramControl(name, spec, model!, start(name))]).filter(([, input]) => input !== null));
   const form = Inputs.form(inputs);
   form.classList.add("sx-method-controls");
   const root = document.createElement("div") as HTMLDivElement & {value: Record<string, unknown>};
@@ -597,11 +608,12 @@ export function defaultMetric(result: ExplainerResult): {name: string; value: nu
   return {name: `score (${result.score.mode})`, value: result.score.value};
 }
 
+const fail = (message: string): never => {
+  throw new Error(message);
+};
+
+/** What a sweep explains: the model and image (an explainer's result, spread, has image and modelName), and the fixed settings. */
 export interface SweepOptions {
-  method: string;
-  /** The parameter swept, and its values (one map each). */
-  param: string;
-  values: readonly unknown[];
   model: ExplainableModel;
   image: PickedImage;
   classIndex?: number;
@@ -616,12 +628,20 @@ export interface SweepOptions {
 }
 
 /**
- * A parameter sweep: the method run once per value (in turn, with progress and Cancel), each map
- * as a small multiple, and a Plot chart of the metric over the values. Value: the rows
+ * A parameter sweep: `method` run once per value of `param` (in turn, with progress and Cancel),
+ * each map as a small multiple, and a Plot chart of the metric over the values. Value: the rows
  * ({value, result, metric}) once every run is done.
+ *
+ *   sweep("sise", "mu", [-0.5, 0, 0.5], {model, image, classIndex, params: {maxMasks: 4}})
  */
-export function sweep(options: SweepOptions): HTMLElement & {value: {value: unknown; result: ExplainerResult; metric: number}[] | null} {
-  const {method, param, values, model, image, colormap = "turbo", size = 96, metric = defaultMetric} = options;
+export function sweep(
+  method: string,
+  param: string,
+  values: readonly unknown[],
+  options: SweepOptions
+): HTMLElement & {value: {value: unknown; result: ExplainerResult; metric: number}[] | null} {
+  const {model, image, colormap = "turbo", size = 96, metric = defaultMetric} = options;
+  if (!controlledParams(method).some(([name]) => name === param)) fail(`${method} has no parameter "${param}" to sweep`);
   const root = document.createElement("div") as HTMLDivElement & {value: {value: unknown; result: ExplainerResult; metric: number}[] | null};
   root.className = "sx-sweep";
   root.value = null;
