@@ -165,3 +165,12 @@ describe("result files for the page", () => {
     expect(file.result).toEqual({schema: "saliency-bench-faces/1", methods: [{method: "sise"}]});
   });
 });
+
+describe("canvas pixels to the engine's RGB", () => {
+  it("drops alpha and keeps the order, and round-trips with rgbToRgba", async () => {
+    const {rgbaToRgb, rgbToRgba} = await import("../src/components/draw.js");
+    const rgba = [1, 2, 3, 255, 4, 5, 6, 0];
+    expect([...rgbaToRgb(rgba, 2, 1)]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...rgbToRgba(rgbaToRgb(rgba, 2, 1), 2, 1)]).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
+  });
+});

@@ -15,6 +15,7 @@
 import {existsSync, readFileSync} from "node:fs";
 import {isAbsolute, join, relative} from "node:path";
 import {csvParse} from "d3";
+import type {SweepRow} from "../../src/components/bench-figures.js";
 import {METHODS} from "../../src/lib/methods/registry.js";
 import {dataDirectory, REPO_ROOT, resultsDirectory} from "./paths.js";
 
@@ -89,20 +90,6 @@ export function benchFullFile(): ResultFile {
     const registry = Object.entries(METHODS).map(([method, m]) => ({method, title: m.title}));
     return {...result, models, registry};
   });
-}
-
-/** One row of bench-sweeps.csv: a figure of one sweep setting on one model. */
-export interface SweepRow {
-  model: string;
-  sweep: string;
-  method: string;
-  /** The swept option; null for a method run at its defaults beside a sweep (Ada-SISE). */
-  param: string | null;
-  value: number | null;
-  metric: string;
-  mean: number | null;
-  ci95: number | null;
-  pairs: number;
 }
 
 export interface SweepsResult {

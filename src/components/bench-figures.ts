@@ -144,7 +144,7 @@ export function claimVerdict(claim: Pick<Claim, "confirmed" | "significant">): s
   return `${means}, ${claim.significant ? "beyond noise" : "within noise"}`;
 }
 
-/** One row of bench-sweeps.csv (loaders/site/bench.ts's SweepRow). */
+/** One row of bench-sweeps.csv: a figure of one sweep setting on one model (loaders/site/bench.ts reads them). */
 export interface SweepRow {
   model: string;
   sweep: string;

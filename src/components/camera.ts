@@ -7,7 +7,7 @@
  */
 import type {Explanation} from "../lib/explain/types.js";
 import {isSmallFace, type FaceCrop} from "../lib/model/face-crop.js";
-import {viewPixels, type DrawColormap} from "./draw.js";
+import {rgbaToRgb, viewPixels, type DrawColormap} from "./draw.js";
 import {detectFaces, faceCropImage, largestFace, mapOnPhoto, type FaceApiFiles} from "./faces.js";
 import type {NamedImage} from "./images.js";
 import {publishResult, formatMs} from "./live.js";
@@ -37,12 +37,7 @@ function grabFrame(video: HTMLVideoElement, scratch: HTMLCanvasElement): NamedIm
   const context = scratch.getContext("2d", {willReadFrequently: true})!;
   context.drawImage(video, 0, 0, width, height);
   const rgba = context.getImageData(0, 0, width, height).data;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-    rgb[i] = rgba[j]!;
-    rgb[i + 1] = rgba[j + 1]!;
-    rgb[i + 2] = rgba[j + 2]!;
-  }
+  const rgb = rgbaToRgb(rgba, width, height);
   return {name: "camera frame", width, height, rgb};
 }
 

@@ -85,6 +85,17 @@ export function rgbaCanvas(rgba: Uint8ClampedArray, width: number, height: numbe
   return canvas;
 }
 
+/** RGB bytes of canvas RGBA pixels (alpha dropped): what the engine takes. */
+export function rgbaToRgb(rgba: ArrayLike<number>, width: number, height: number): Uint8Array {
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+    rgb[i] = rgba[j]!;
+    rgb[i + 1] = rgba[j + 1]!;
+    rgb[i + 2] = rgba[j + 2]!;
+  }
+  return rgb;
+}
+
 export function rgbToRgba(rgb: ArrayLike<number>, width: number, height: number): Uint8ClampedArray {
   const out = new Uint8ClampedArray(width * height * 4);
   for (let i = 0, j = 0; i < width * height; i++, j += 3) {

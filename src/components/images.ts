@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import type {ExplainableModel} from "../lib/model/adapter.js";
 import type {RgbImage} from "../lib/explain/types.js";
 import {imageToPixels} from "../lib/explain/pixels.js";
+import {rgbaToRgb} from "./draw.js";
 
 export interface NamedImage extends RgbImage {
   rgb: Uint8Array;
@@ -31,12 +32,7 @@ export async function imageFromBlob(blob: Blob, name = (blob as File).name ?? "i
   context.drawImage(bitmap, 0, 0, width, height);
   bitmap.close();
   const rgba = context.getImageData(0, 0, width, height).data;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-    rgb[i] = rgba[j]!;
-    rgb[i + 1] = rgba[j + 1]!;
-    rgb[i + 2] = rgba[j + 2]!;
-  }
+  const rgb = rgbaToRgb(rgba, width, height);
   return {name, width, height, rgb};
 }
 
