@@ -68,10 +68,12 @@ async function main(): Promise<void> {
     restore = {step: loaded.state.step, weights: loaded.optimizerWeights};
     bar.log(`resumed from step ${state.step}`);
   } else {
-    model = buildModel(args.model, dataset.classes.length, args.seed, dataset.width);
+    model = buildModel(args.model, dataset.classes.length, args.seed, dataset.width, args.dataset);
     if (args.init !== null) {
       const source = await loadLayersModelFromDir(args.init);
-      bar.log(`starting from ${args.init}: ${copyWeightsByName(model, source, args.init)} weight tensors copied`);
+      const {copied, grownBlocks} = copyWeightsByName(model, source, args.init);
+      const grown = grownBlocks.length > 0 ? `; new residual blocks ${grownBlocks.join(", ")} start as the identity` : "";
+      bar.log(`starting from ${args.init}: ${copied} weight tensors copied${grown}`);
       source.dispose();
     }
   }
