@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: every section in one run (see --sections). "table": every method on every
- * committed model and its test split, the Table 1 style report per model on stdout (progress on
- * stderr), written to results/bench.json, bench-summary.csv and bench-images.csv; then the
- * kernel, worker-pool and paper-scale sections, each saved as results/bench-<section>.txt.
+ * `npm run bench`: the timed table by default, other sections when named (--sections a,b or all).
+ * "table": every method on every committed model and a fixed subset of its test split, the Table 1
+ * style report per model on stdout (progress on stderr), written to results/bench.json,
+ * bench-summary.csv and bench-images.csv. The kernel, worker-pool, onnx, paper-scale and faces
+ * sections are each saved as results/bench-<section>.txt.
  * Options: see loaders/bench/args.ts (--help).
  */
 import {spawnSync} from "node:child_process";

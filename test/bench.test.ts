@@ -329,6 +329,13 @@ describe("aggregation, speed model, claims and tables on hand numbers", () => {
     expect(() => parseBenchArgs(["--images", "0"])).toThrow(/--images/);
     expect(() => parseBenchArgs(["--truth", "circle"])).toThrow(/--truth/);
   });
+
+  it("options: the default run is the timed table alone; the machine sections run when named, or all", () => {
+    expect(parseBenchArgs([]).sections).toEqual(["table"]);
+    expect(parseBenchArgs(["--sections", "faces,onnx"]).sections).toEqual(["faces", "onnx"]);
+    expect(parseBenchArgs(["--sections", "all"]).sections).toEqual(["table", "kernels", "pool", "onnx", "paper-scale", "faces"]);
+    expect(() => parseBenchArgs(["--sections", "table,all"])).toThrow(/unknown section "all"/);
+  });
 });
 
 describe("sanity check: model-parameter randomisation on a clone", () => {
