@@ -29,7 +29,7 @@ import {benchJson, writeBenchResults} from "../loaders/bench/results.js";
 import {claimsOverview, modelReport} from "../loaders/bench/report.js";
 import {runBench} from "../loaders/bench/run.js";
 import {randomisationSteps, runSanityCheck} from "../loaders/bench/sanity.js";
-import {benchSettings, insertionBlur, pointingTolerance} from "../loaders/bench/settings.js";
+import {benchSettings, imagesForInput, insertionBlur, pointingTolerance} from "../loaders/bench/settings.js";
 import {formatTable, starredRow} from "../loaders/bench/table.js";
 import type {BenchResult, ImageRow, MethodSummary} from "../loaders/bench/types.js";
 import {SHAPE_CLASS_NAMES} from "../loaders/datasets/index.js";
@@ -328,6 +328,15 @@ describe("aggregation, speed model, claims and tables on hand numbers", () => {
     expect(args).toMatchObject({models: ["a", "b"], methods: ["gradcam"], images: 3, backend: "cpu", split: "shapes"});
     expect(() => parseBenchArgs(["--images", "0"])).toThrow(/--images/);
     expect(() => parseBenchArgs(["--truth", "circle"])).toThrow(/--truth/);
+  });
+
+  it("the timed table's image count shrinks with the input area unless --images is given (hand-computed)", () => {
+    const byDefault = benchSettings({methods: ["gradcam"]});
+    expect([imagesForInput(byDefault, 64, 64), imagesForInput(byDefault, 128, 128), imagesForInput(byDefault, 224, 224)]).toEqual([12, 3, 2]);
+    // 12 * 4096 / (96 * 64) = 8.
+    expect(imagesForInput(byDefault, 96, 64)).toBe(8);
+    const given = benchSettings({methods: ["gradcam"], images: 12});
+    expect(imagesForInput(given, 128, 128)).toBe(12);
   });
 
   it("options: the default run is the timed table alone; the machine sections run when named, or all", () => {

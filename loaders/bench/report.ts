@@ -152,7 +152,7 @@ export function runHeader(result: Pick<BenchResult, "date" | "command" | "machin
     `command: ${result.command}`,
     `machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, ${result.machine.platform}, node ${result.machine.node}`,
     `backend: ${result.backend.name} (${result.backend.provider}), tfjs ${result.backend.tfjs}${result.backend.engine ? `; forward-only passes: engine ${result.backend.engine}` : ""}`,
-    `settings: ${s.imagesPerSplit} images per split, ${s.pairsImages} shapes-pairs images, ${s.sanityImages} sanity image(s) × ${s.sanitySteps} steps, ` +
+    `settings: ${s.imagesPerSplit} images per split${s.imagesScaleWithSize ? " at 64² (fewer for larger inputs: N·64²/(H·W), at least 2)" : ""}, ${s.pairsImages} shapes-pairs images, ${s.sanityImages} sanity image(s) × ${s.sanitySteps} steps, ` +
       `${s.curveSteps} deletion/insertion steps (deletion to black, insertion from blur), Drop/Increase keep top ${100 * s.keepFraction}%, ` +
       `pointing tolerance ${s.pointingToleranceAt224} px at 224² scaled to the image${s.quick ? ", QUICK" : ""}`,
     `method options (others: engine defaults): ${options || "none"}`

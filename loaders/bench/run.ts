@@ -28,7 +28,7 @@ import type {BenchModelSpec} from "./models.js";
 import {batchesToMeasure, idealMs, passPlan, type PassKind, type PassPlanPart} from "./pass-cost.js";
 import {silentProgress, type ProgressLog} from "./progress.js";
 import {runSanityCheck} from "./sanity.js";
-import {pointingTolerance} from "./settings.js";
+import {imagesForInput, pointingTolerance} from "./settings.js";
 import {
   BENCH_SCHEMA,
   type BareSpeed,
@@ -278,7 +278,7 @@ export async function runModel(
     if (split.classes.length !== model.numClasses) {
       throw new Error(`model ${spec.name} has ${model.numClasses} classes, split ${spec.splitDirectory} has ${split.classes.length}`);
     }
-    const images = split.images.slice(0, settings.imagesPerSplit);
+    const images = split.images.slice(0, imagesForInput(settings, split.width, split.height));
     const contexts = await pairContexts(model, images, settings);
     const tolerance = pointingTolerance(split.width, split.height);
     const methods = settings.methods.map((name) => ({name, method: getMethod(name), options: settings.methodOptions[name] ?? {}}));

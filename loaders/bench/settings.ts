@@ -43,6 +43,7 @@ export function benchSettings(overrides: SettingsOverrides): BenchSettings {
   return {
     quick,
     imagesPerSplit: overrides.images ?? (quick ? 2 : 12),
+    imagesScaleWithSize: overrides.images === undefined,
     pairsImages: overrides.pairsImages ?? (quick ? 2 : 6),
     sanityImages: overrides.sanityImages ?? (quick ? 1 : 3),
     sanitySteps: overrides.sanitySteps ?? (quick ? 2 : 4),
@@ -62,6 +63,17 @@ export function benchSettings(overrides: SettingsOverrides): BenchSettings {
     methods: overrides.methods,
     methodOptions
   };
+}
+
+/**
+ * Images of a model's test split in the timed table. The default count is for 64×64 inputs; a
+ * model with larger ones gets N·64²/(H·W) of them (at least 2), since every method's cost grows
+ * with the pixels: the 128² scenes models get 3 images (about 7 (image, class) pairs), which
+ * keeps the default run under 15 minutes on 2 cores. Their full test split is `--full`'s job.
+ */
+export function imagesForInput(settings: Pick<BenchSettings, "imagesPerSplit" | "imagesScaleWithSize">, width: number, height: number): number {
+  if (!settings.imagesScaleWithSize) return settings.imagesPerSplit;
+  return Math.min(settings.imagesPerSplit, Math.max(2, Math.round((settings.imagesPerSplit * 64 * 64) / (width * height))));
 }
 
 /** 15 px at 224², scaled to the image: 15·64/224 ≈ 4.29 px for 64×64. */

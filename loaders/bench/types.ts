@@ -166,7 +166,10 @@ export interface MachineInfo {
 
 export interface BenchSettings {
   quick: boolean;
+  /** Test images per model, counted at 64×64 when `imagesScaleWithSize` (see imagesForInput). */
   imagesPerSplit: number;
+  /** True unless --images was given: a model with larger inputs gets proportionally fewer images. */
+  imagesScaleWithSize: boolean;
   pairsImages: number;
   sanityImages: number;
   sanitySteps: number;
