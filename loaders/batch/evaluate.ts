@@ -5,6 +5,8 @@
  * code (loaders/bench/image-context.ts) and aggregation, so the same images give the bench's
  * numbers. Each figure also gets the half-width of its 95% interval over the images.
  */
+import {createHash} from "node:crypto";
+import {availableParallelism} from "node:os";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {classTruth, type TruthInstance} from "../../src/lib/metrics/masks.js";
 import {createMap} from "../../src/lib/maps/types.js";
@@ -16,6 +18,7 @@ import {metricIntervals, type MetricKey} from "../bench/per-image.js";
 import {benchSettings, pointingTolerance} from "../bench/settings.js";
 import type {BenchSettings, ImageRow, MethodMetrics} from "../bench/types.js";
 import {readImageFile} from "../image-io.js";
+import {createForwardEngine, type ForwardEngine} from "../onnx/engine.js";
 import type {PoolModel} from "../pool/pool.js";
 import {classMapping, type AnnotatedDataset, type AnnotatedImage} from "./datasets.js";
 import {runBatch, type BatchItem, type BatchProgress, type BatchRunResult} from "./run.js";
@@ -176,7 +179,25 @@ export async function evaluateDataset(options: EvaluateOptions): Promise<Evaluat
   return {...base, pointingTolerance: tolerance, methods: summaries, rows, complete: true};
 }
 
-/** Table 1 rows of every (image, class, method), images read once, in chunks of one size. */
+/**
+ * What a stored metric row depends on besides its map (whose key covers model, method, options,
+ * image and class): the metric settings and that class's ground truth in this data set.
+ */
+export function metricRowId(settings: BenchSettings, truth: Uint8Array | null): string {
+  const {curveSteps, truth: kind, keepFraction, iouFraction, pointingToleranceAt224, deletionCanvas, insertionCanvas} = settings;
+  const hash = createHash("sha256").update(
+    JSON.stringify({curveSteps, kind, keepFraction, iouFraction, pointingToleranceAt224, deletionCanvas, insertionCanvas})
+  );
+  hash.update(truth ?? new Uint8Array(0));
+  return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * Table 1 rows of every (image, class, method), images read once, in chunks of one size. Each row
+ * is stored beside its map, so a rerun (after an interruption, or with another model added) reads
+ * it instead of redoing its curves; the curves' forward passes run on `engine` (ONNX Runtime when
+ * it loads, as for the maps).
+ */
 async function metricRows(
   model: ExplainableModel,
   images: readonly ImageClasses[],
@@ -184,7 +205,7 @@ async function metricRows(
   settings: BenchSettings,
   store: ResultStore,
   byIndex: Map<number, {key: string}>,
-  options: Pick<EvaluateOptions, "signal" | "onMetricsProgress">
+  options: Pick<EvaluateOptions, "signal" | "onMetricsProgress" | "engine" | "workers">
 ): Promise<ImageRow[]> {
   // Work-list positions of each (image, method, class), as evaluationItems laid them out.
   const position = new Map<string, number>();
@@ -201,35 +222,54 @@ async function metricRows(
     if (same) last.push(entry);
     else chunks.push([entry]);
   }
-  for (const chunk of chunks) {
-    const inputs: MetricInput<NamedImage>[] = [];
-    for (const {image, classes, instances} of chunk) {
-      const pixels: RgbImage = await readImageFile(image.path);
-      if (pixels.width !== image.width || pixels.height !== image.height) {
-        throw new Error(`${image.id} is ${pixels.width}x${pixels.height}, its annotation says ${image.width}x${image.height}`);
+  let engine: ForwardEngine | null = null;
+  try {
+    for (const chunk of chunks) {
+      const inputs: MetricInput<NamedImage>[] = [];
+      for (const {image, classes, instances} of chunk) {
+        const pixels: RgbImage = await readImageFile(image.path);
+        if (pixels.width !== image.width || pixels.height !== image.height) {
+          throw new Error(`${image.id} is ${pixels.width}x${pixels.height}, its annotation says ${image.width}x${image.height}`);
+        }
+        const named: NamedImage = {...pixels, file: image.id};
+        for (const classIndex of classes)
+          inputs.push({image: named, classIndex, truth: classTruth(instances, classIndex, image.width, image.height, settings.truth)});
       }
-      const named: NamedImage = {...pixels, file: image.id};
-      for (const classIndex of classes)
-        inputs.push({image: named, classIndex, truth: classTruth(instances, classIndex, image.width, image.height, settings.truth)});
-    }
-    const contexts = await imageContexts(model, inputs, settings);
-    for (const context of contexts) {
-      const tolerance = pointingTolerance(context.image.width, context.image.height);
-      for (const method of methods) {
-        if (options.signal?.aborted) throw new Error("evaluation interrupted (the maps are stored: rerun to finish)");
-        const at = position.get(`${context.image.file}\0${method}\0${context.classIndex}`)!;
-        const key = byIndex.get(at)!.key;
-        const record = store.read(key) as ResultRecord;
-        const map = store.readMap(key);
-        const explained = {
-          map: createMap(map.width, map.height, map.data),
-          score: {mode: record.score.mode as ImageRow["explainedScore"]},
-          passes: record.passes
-        };
-        rows.push(await imageRow(model.meta.name, method, context, explained, record.ms, settings, tolerance));
-        options.onMetricsProgress?.(++done, total);
+      const keyOf = (input: MetricInput<NamedImage>, method: string) => byIndex.get(position.get(`${input.image.file}\0${method}\0${input.classIndex}`)!)!.key;
+      const stored = inputs.map((input) => {
+        const id = metricRowId(settings, input.truth);
+        return methods.map((method) => store.readMetricRow<ImageRow>(keyOf(input, method), id));
+      });
+      // Contexts (one forward pass for the chunk, the scorers) only when some row is missing.
+      const missing = stored.some((row) => row.some((r) => r === null));
+      if (missing)
+        engine ??= await createForwardEngine(model, {...(options.engine ? {engine: options.engine} : {}), threads: options.workers ?? availableParallelism()});
+      const contexts = missing ? await imageContexts(model, inputs, settings, engine?.engine === "onnx" ? engine : undefined) : null;
+      for (const [n, input] of inputs.entries()) {
+        const tolerance = pointingTolerance(input.image.width, input.image.height);
+        for (const [m, method] of methods.entries()) {
+          if (options.signal?.aborted) throw new Error("evaluation interrupted (the maps are stored: rerun to finish)");
+          const key = keyOf(input, method);
+          let row = stored[n]![m]!;
+          if (row) row = {...row, model: model.meta.name};
+          else {
+            const record = store.read(key) as ResultRecord;
+            const map = store.readMap(key);
+            const explained = {
+              map: createMap(map.width, map.height, map.data),
+              score: {mode: record.score.mode as ImageRow["explainedScore"]},
+              passes: record.passes
+            };
+            row = await imageRow(model.meta.name, method, contexts![n]!, explained, record.ms, settings, tolerance);
+            store.writeMetricRow(key, metricRowId(settings, input.truth), row);
+          }
+          rows.push(row);
+          options.onMetricsProgress?.(++done, total);
+        }
       }
     }
+  } finally {
+    await engine?.dispose();
   }
   // Rows in work-list order (image, method, class), like the batch manifest.
   return rows.sort((a, b) => position.get(`${a.file}\0${a.method}\0${a.classIndex}`)! - position.get(`${b.file}\0${b.method}\0${b.classIndex}`)!);

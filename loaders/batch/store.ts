@@ -52,6 +52,10 @@ export function resultFiles(key: string): {map: string; meta: string} {
   return {map: join(dir, `${key}.npy`), meta: join(dir, `${key}.json`)};
 }
 
+function metricRowFile(key: string, settingsId: string): string {
+  return join("metrics", key.slice(0, 2), `${key}-${settingsId}.json`);
+}
+
 export class ResultStore {
   constructor(readonly dir: string) {}
 
@@ -93,6 +97,27 @@ export class ResultStore {
     mkdirSync(dirname(join(this.dir, files.map)), {recursive: true});
     writeFileAtomic(join(this.dir, files.map), encodeNpy(map, [record.height, record.width]));
     writeFileAtomic(join(this.dir, files.meta), `${JSON.stringify(record, null, 1)}\n`);
+  }
+
+  /**
+   * A Table 1 row computed earlier from `key`'s map under the metric settings `settingsId` (see
+   * metricSettingsId), or null: a rerun of `evaluate` or `bench --full` reads it instead of
+   * redoing the deletion / insertion curves. Kept under metrics/, apart from the maps.
+   */
+  readMetricRow<R>(key: string, settingsId: string): R | null {
+    const path = join(this.dir, metricRowFile(key, settingsId));
+    if (!existsSync(path)) return null;
+    try {
+      return JSON.parse(readFileSync(path, "utf8")) as R;
+    } catch {
+      return null; // not ours (atomic writes never leave half a file): recompute it
+    }
+  }
+
+  writeMetricRow(key: string, settingsId: string, row: unknown): void {
+    const path = join(this.dir, metricRowFile(key, settingsId));
+    mkdirSync(dirname(path), {recursive: true});
+    writeFileAtomic(path, `${JSON.stringify(row)}\n`);
   }
 
   /** Deletes every stored result whose key is not in `keep` (a cache that holds one build's maps); returns how many. */

@@ -10,6 +10,7 @@ import type {ExplainableModel} from "../../src/lib/model/adapter.js";
 import {activateLogits, type ScoreMode} from "../../src/lib/model/score.js";
 import type {RgbImage} from "../../src/lib/explain/types.js";
 import {faithfulnessScores, localisationScores, probabilityScorer, type ProbabilityScorer} from "./image-metrics.js";
+import type {ForwardEngine} from "../onnx/engine.js";
 import {insertionBlur} from "./settings.js";
 import type {BenchSettings, ImageRow} from "./types.js";
 
@@ -44,7 +45,9 @@ export interface ImageContext<I extends NamedImage = NamedImage> {
 export async function imageContexts<I extends NamedImage>(
   model: ExplainableModel,
   inputs: readonly MetricInput<I>[],
-  settings: BenchSettings
+  settings: BenchSettings,
+  /** Where the Drop / Increase and curve passes run (default: tfjs). */
+  forward?: ForwardEngine
 ): Promise<ImageContext<I>[]> {
   if (inputs.length === 0) return [];
   const {width, height} = inputs[0]!.image;
@@ -74,7 +77,7 @@ export async function imageContexts<I extends NamedImage>(
       probability: row[classIndex]!,
       truth,
       canvas: gaussianBlurImage(pixels, width, height, 3, blur.sigma, blur.radius),
-      score: probabilityScorer(model, classIndex, width, height)
+      score: probabilityScorer(model, classIndex, width, height, forward)
     };
   });
 }

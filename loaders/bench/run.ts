@@ -15,6 +15,7 @@ import {openModel} from "../model-files.js";
 import {localisedCount, mean, median, methodMetrics} from "./aggregate.js";
 import {pairedSpeed, repetitionsFor, type PairedTime} from "./paired-timing.js";
 import {RunEngine} from "../onnx/run-engine.js";
+import type {ForwardEngine} from "../onnx/engine.js";
 import {WorkerPool} from "../pool/pool.js";
 import {inParallelIf} from "../pool/tasks.js";
 import {measureBarePass} from "./bare-passes.js";
@@ -63,7 +64,7 @@ const relativeSplit = (dir: string, root: string): string => (dir.startsWith(roo
  * One context per (image, present class), the SISE paper's protocol: a single-label image has its
  * label, a multi-label one (scenes) every class it shows, each with that class's ground truth.
  */
-function pairContexts(model: ExplainableModel, images: readonly SplitImage[], settings: BenchSettings): Promise<ImageContext[]> {
+function pairContexts(model: ExplainableModel, images: readonly SplitImage[], settings: BenchSettings, forward?: ForwardEngine): Promise<ImageContext[]> {
   return imageContexts(
     model,
     images.flatMap((image) =>
@@ -73,7 +74,8 @@ function pairContexts(model: ExplainableModel, images: readonly SplitImage[], se
         truth: classTruth(image.instances, classIndex, image.width, image.height, settings.truth)
       }))
     ),
-    settings
+    settings,
+    forward
   );
 }
 
@@ -279,7 +281,7 @@ export async function runModel(
       throw new Error(`model ${spec.name} has ${model.numClasses} classes, split ${spec.splitDirectory} has ${split.classes.length}`);
     }
     const images = split.images.slice(0, imagesForInput(settings, split.width, split.height));
-    const contexts = await pairContexts(model, images, settings);
+    const contexts = await pairContexts(model, images, settings, await forward.metricsEngine());
     const tolerance = pointingTolerance(split.width, split.height);
     const methods = settings.methods.map((name) => ({name, method: getMethod(name), options: settings.methodOptions[name] ?? {}}));
     const failures: ModelResult["failures"] = [];

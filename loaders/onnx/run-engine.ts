@@ -84,15 +84,19 @@ export class RunEngine {
     this.choice = checkedEngineChoice(options.engine);
   }
 
-  /** The executor for `method` (none: its own tfjs code) and the engine its forward-only passes run on. */
-  async forMethod(method: Method): Promise<{executor?: PassExecutor; engine: ForwardEngineName}> {
-    if (this.choice === "tfjs" || !makesForwardBatches(method)) return {engine: "tfjs"};
+  private open(): Promise<ForwardEngine> {
     this.opened ??= createForwardEngine(this.model, {
       engine: this.choice,
       threads: this.options.threads ?? availableParallelism(),
       onNotice: this.options.onNotice ?? stderrNotice
     });
-    const engine = await this.opened;
+    return this.opened;
+  }
+
+  /** The executor for `method` (none: its own tfjs code) and the engine its forward-only passes run on. */
+  async forMethod(method: Method): Promise<{executor?: PassExecutor; engine: ForwardEngineName}> {
+    if (this.choice === "tfjs" || !makesForwardBatches(method)) return {engine: "tfjs"};
+    const engine = await this.open();
     if (engine.engine !== "onnx") return {engine: "tfjs"};
     // One executor for the run: its runs go to the session one at a time, merged (executor.ts).
     this.executor ??= onnxPassExecutor(this.model, engine);
@@ -104,6 +108,16 @@ export class RunEngine {
     const {executor, engine} = await this.forMethod(method);
     const explanation = await method.explain(this.model, image, executor ? {...options, executor} : options);
     return {...explanation, engine};
+  }
+
+  /**
+   * The ONNX Runtime engine for the metrics' forward passes (Drop / Increase, deletion and
+   * insertion curves), or undefined where the passes stay on tfjs.
+   */
+  async metricsEngine(): Promise<ForwardEngine | undefined> {
+    if (this.choice === "tfjs") return undefined;
+    const engine = await this.open();
+    return engine.engine === "onnx" ? engine : undefined;
   }
 
   /** One line for logs: the engine as opened so far. */
