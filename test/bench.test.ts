@@ -332,9 +332,14 @@ describe("aggregation, speed model, claims and tables on hand numbers", () => {
 
   it("the timed table's image count shrinks with the input area unless --images is given (hand-computed)", () => {
     const byDefault = benchSettings({methods: ["gradcam"]});
-    expect([imagesForInput(byDefault, 64, 64), imagesForInput(byDefault, 128, 128), imagesForInput(byDefault, 224, 224)]).toEqual([12, 3, 2]);
-    // 12 * 4096 / (96 * 64) = 8.
-    expect(imagesForInput(byDefault, 96, 64)).toBe(8);
+    expect([imagesForInput(byDefault, 64, 64), imagesForInput(byDefault, 128, 128), imagesForInput(byDefault, 224, 224)]).toEqual([8, 2, 2]);
+    // 8 * 4096 / (64 * 48) = 10.67 -> 8 (never more than the default), 8 * 4096 / (96 * 64) = 5.33 -> 5.
+    expect(imagesForInput(byDefault, 64, 48)).toBe(8);
+    expect(imagesForInput(byDefault, 96, 64)).toBe(5);
+    // Extremal Perturbation: capped in the default run only.
+    expect(benchSettings({methods: ["gradcam", "extremal"]}).pairCaps).toEqual({extremal: 2});
+    expect(benchSettings({methods: ["gradcam", "extremal"], images: 4}).pairCaps).toBeUndefined();
+    expect(benchSettings({methods: ["gradcam"]}).pairCaps).toBeUndefined();
     const given = benchSettings({methods: ["gradcam"], images: 12});
     expect(imagesForInput(given, 128, 128)).toBe(12);
   });

@@ -154,7 +154,10 @@ export function runHeader(result: Pick<BenchResult, "date" | "command" | "machin
     `backend: ${result.backend.name} (${result.backend.provider}), tfjs ${result.backend.tfjs}${result.backend.engine ? `; forward-only passes: engine ${result.backend.engine}` : ""}`,
     `settings: ${s.imagesPerSplit} images per split${s.imagesScaleWithSize ? " at 64² (fewer for larger inputs: N·64²/(H·W), at least 2)" : ""}, ${s.pairsImages} shapes-pairs images, ${s.sanityImages} sanity image(s) × ${s.sanitySteps} steps, ` +
       `${s.curveSteps} deletion/insertion steps (deletion to black, insertion from blur), Drop/Increase keep top ${100 * s.keepFraction}%, ` +
-      `pointing tolerance ${s.pointingToleranceAt224} px at 224² scaled to the image${s.quick ? ", QUICK" : ""}`,
+      `pointing tolerance ${s.pointingToleranceAt224} px at 224² scaled to the image${s.quick ? ", QUICK" : ""}` +
+      Object.entries(s.pairCaps ?? {})
+        .map(([method, n]) => `; ${method} on the first ${n} (image, class) pairs only, without discrimination or sanity check`)
+        .join(""),
     `method options (others: engine defaults): ${options || "none"}`
   ].join("\n");
 }

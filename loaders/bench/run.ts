@@ -297,7 +297,7 @@ export async function runModel(
           spec.name,
           model,
           executor ? {...entry, options: {...entry.options, executor}} : entry,
-          contexts,
+          contexts.slice(0, settings.pairCaps?.[entry.name] ?? contexts.length),
           settings,
           tolerance,
           log
@@ -305,7 +305,7 @@ export async function runModel(
         rows.push(...done.rows);
         summaries.push(done.summary);
         plans.push(done.plan);
-        working.push(entry);
+        if (settings.pairCaps?.[entry.name] === undefined) working.push(entry);
       } catch (error) {
         log(`${spec.name}: ${entry.name} FAILED: ${(error as Error).message}`);
         failures.push({method: entry.name, stage: "table", message: (error as Error).message});

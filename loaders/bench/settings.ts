@@ -14,6 +14,19 @@ export const POINTING_TOLERANCE_AT_224 = 15;
 /** RISE's insertion blur at 224²: an 11-tap kernel with σ = 5 (klen 11, nsig 5 in its code). */
 const RISE_BLUR_SIGMA_AT_224 = 5;
 
+/**
+ * The timed table's default size, for 64×64 inputs (see imagesForInput). With every method on the
+ * five committed models (two of them 128²) this keeps `npm run bench` under 15 minutes on 2 cores.
+ */
+const DEFAULT_IMAGES = 8;
+
+/**
+ * Extremal Perturbation's pairs in the default table: its 200 SGD steps take 6 s per pair at 64²
+ * and 20 s at 128² here, more than every other method together, and as much again in class
+ * discrimination and the sanity check, which it skips there (bench-faces has its sanity check).
+ */
+const EXTREMAL_PAIRS = 2;
+
 export interface SettingsOverrides {
   quick?: boolean;
   images?: number;
@@ -42,7 +55,7 @@ export function benchSettings(overrides: SettingsOverrides): BenchSettings {
   const methodOptions = Object.fromEntries(overrides.methods.map((m) => [m, allOptions[m] ?? {}]));
   return {
     quick,
-    imagesPerSplit: overrides.images ?? (quick ? 2 : 12),
+    imagesPerSplit: overrides.images ?? (quick ? 2 : DEFAULT_IMAGES),
     imagesScaleWithSize: overrides.images === undefined,
     pairsImages: overrides.pairsImages ?? (quick ? 2 : 6),
     sanityImages: overrides.sanityImages ?? (quick ? 1 : 3),
@@ -61,14 +74,15 @@ export function benchSettings(overrides: SettingsOverrides): BenchSettings {
     },
     workers: overrides.workers ?? availableParallelism(),
     methods: overrides.methods,
-    methodOptions
+    methodOptions,
+    ...(overrides.images === undefined && !quick && overrides.methods.includes("extremal") ? {pairCaps: {extremal: EXTREMAL_PAIRS}} : {})
   };
 }
 
 /**
  * Images of a model's test split in the timed table. The default count is for 64×64 inputs; a
  * model with larger ones gets N·64²/(H·W) of them (at least 2), since every method's cost grows
- * with the pixels: the 128² scenes models get 3 images (about 7 (image, class) pairs), which
+ * with the pixels: the 128² scenes models get 2 images (about 5 (image, class) pairs), which
  * keeps the default run under 15 minutes on 2 cores. Their full test split is `--full`'s job.
  */
 export function imagesForInput(settings: Pick<BenchSettings, "imagesPerSplit" | "imagesScaleWithSize">, width: number, height: number): number {

@@ -204,6 +204,12 @@ export interface BenchSettings {
   workers: number;
   methods: string[];
   methodOptions: Record<string, Record<string, unknown>>;
+  /**
+   * Methods too slow for every pair of the timed table: each runs on its first N (image, class)
+   * pairs there and skips class discrimination and the sanity check (default: Extremal
+   * Perturbation on 2; none when --images is given, or in --full).
+   */
+  pairCaps?: Record<string, number>;
 }
 
 export interface BenchResult {
