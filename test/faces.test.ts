@@ -19,6 +19,7 @@ import {
   isSmallFace,
   mapToImage,
   mirroredPixels,
+  normaliseDetections,
   squareCrop,
   type FaceBox
 } from "../src/lib/model/face-crop.js";
@@ -125,6 +126,21 @@ describe("square face crops", () => {
     expect(largestFaceIndex([box(20, 30), box(50, 45), box(45, 45)])).toBe(1);
     expect(largestFaceIndex([box(10, 10), box(10, 10)])).toBe(0);
     expect(() => largestFaceIndex([])).toThrow(/no faces/);
+  });
+
+  it("normalises detections: plain boxes, empty ones dropped, most confident first, leftmost on a tie", () => {
+    // A detector's box object carries more than the four numbers (face-api's Box has getters too).
+    const found = [
+      {box: {x: 40, y: 1, width: 10, height: 10, area: 100}, score: 0.7},
+      {box: {x: 5, y: 2, width: 0, height: 10}, score: 0.99},
+      {box: {x: 10, y: 3, width: 8, height: 8}, score: 0.9},
+      {box: {x: 2, y: 4, width: 6, height: 6}, score: 0.7}
+    ];
+    expect(normaliseDetections(found)).toEqual([
+      {box: {x: 10, y: 3, width: 8, height: 8}, score: 0.9},
+      {box: {x: 2, y: 4, width: 6, height: 6}, score: 0.7},
+      {box: {x: 40, y: 1, width: 10, height: 10}, score: 0.7}
+    ]);
   });
 });
 

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import {createRequire} from "node:module";
 import {dirname, join} from "node:path";
 import type * as FaceApi from "@vladmandic/face-api";
-import type {FaceBox, RgbPixels} from "../../src/lib/model/face-crop.js";
+import {normaliseDetections, type DetectedFace, type RgbPixels} from "../../src/lib/model/face-crop.js";
 
 export type FaceDetectorName = "ssd" | "tiny";
 const FACE_DETECTORS: readonly FaceDetectorName[] = ["ssd", "tiny"];
@@ -27,12 +27,7 @@ export interface DetectOptions {
   inputSize?: number;
 }
 
-export interface DetectedFace {
-  /** Box in image pixels, clipped to the image by the package. */
-  box: FaceBox;
-  /** Detector confidence in 0..1. */
-  score: number;
-}
+export type {DetectedFace};
 
 const require = createRequire(import.meta.url);
 let faceApi: typeof FaceApi | null = null;
@@ -113,10 +108,7 @@ export async function detectFaces(image: RgbPixels, options: DetectOptions = {})
         )
       ).slice(0, maxResults);
     }
-    return found
-      .map((d) => ({box: {x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height}, score: d.score}))
-      .filter((d) => d.box.width > 0 && d.box.height > 0)
-      .sort((a, b) => b.score - a.score || a.box.x - b.box.x);
+    return normaliseDetections(found);
   } finally {
     input.dispose();
   }

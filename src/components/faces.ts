@@ -8,7 +8,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type * as FaceApi from "@vladmandic/face-api";
-import {cropPixels, isSmallFace, mapToImage, squareCrop, SMALL_FACE_PIXELS, type FaceBox, type FaceCrop} from "../lib/model/face-crop.js";
+import {
+  cropPixels,
+  isSmallFace,
+  mapToImage,
+  normaliseDetections,
+  squareCrop,
+  SMALL_FACE_PIXELS,
+  type DetectedFace,
+  type FaceCrop
+} from "../lib/model/face-crop.js";
 import type {SaliencyMap} from "../lib/maps/types.js";
 import type {GalleryDataset} from "../lib/format/site-data.js";
 import type {ExplainableModel} from "../lib/model/adapter.js";
@@ -26,11 +35,7 @@ export interface FaceApiFiles {
   detectors: Record<FaceDetectorName, {manifest: string; weights: string}>;
 }
 
-export interface DetectedFace {
-  /** In image pixels. */
-  box: FaceBox;
-  score: number;
-}
+export type {DetectedFace};
 
 let apiPromise: Promise<typeof FaceApi> | null = null;
 const detectorPromises = new Map<FaceDetectorName, Promise<void>>();
@@ -101,10 +106,7 @@ export async function detectFaces(
             input as unknown as FaceApi.tf.Tensor3D,
             new api.TinyFaceDetectorOptions({inputSize: options.inputSize ?? 224, scoreThreshold: minConfidence})
           );
-    return found
-      .map((d) => ({box: {x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height}, score: d.score}))
-      .filter((d) => d.box.width > 0 && d.box.height > 0)
-      .sort((a, b) => b.score - a.score || a.box.x - b.box.x);
+    return normaliseDetections(found);
   } finally {
     input.dispose();
   }

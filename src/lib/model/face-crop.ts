@@ -194,3 +194,20 @@ export function mirroredPixels(image: RgbPixels): {width: number; height: number
   }
   return {width, height, rgb};
 }
+
+/** A face as the detectors report it, in image pixels, with the detector's confidence in 0..1. */
+export interface DetectedFace {
+  box: FaceBox;
+  score: number;
+}
+
+/**
+ * face-api's detections as plain boxes: empty boxes dropped, most confident first (ties: leftmost
+ * first, so the order does not depend on the detector's), the same in the tab and in Node.
+ */
+export function normaliseDetections(found: readonly {box: FaceBox; score: number}[]): DetectedFace[] {
+  return found
+    .map((d) => ({box: {x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height}, score: d.score}))
+    .filter((d) => d.box.width > 0 && d.box.height > 0)
+    .sort((a, b) => b.score - a.score || a.box.x - b.box.x);
+}
