@@ -3,6 +3,7 @@
  * results/README.md). Plain data only, so the site reads it without the engine.
  */
 import type {ScoreMode} from "../../src/lib/model/score.js";
+import type {ClaimResult} from "../../src/lib/format/bench-claims.js";
 
 export const BENCH_SCHEMA = "saliency-bench/1";
 
@@ -128,22 +129,7 @@ export interface SanityResult {
   methods: SanityMethodResult[];
 }
 
-export interface ClaimResult {
-  id: string;
-  statement: string;
-  /** What the paper reports. */
-  paper: string;
-  /** The measured numbers the verdict rests on. */
-  measured: Record<string, number>;
-  /** Whether the means (as printed) go the claimed way; null when a method it needs was not run. */
-  confirmed: boolean | null;
-  /**
-   * Whether the paired per-image 95% interval excludes 0 on the claimed side (the gap is larger
-   * than this run's noise); null without an interval (fewer than 2 images, non-inferiority claims).
-   */
-  significant: boolean | null;
-  detail: string;
-}
+export type {ClaimResult};
 
 export interface ModelResult {
   name: string;

@@ -4,6 +4,7 @@
  * claim predicts, and the sweeps as series. Inputs are the records loaders/site/bench.ts hands
  * the page (results/README.md describes the files).
  */
+import type {ClaimResult as Claim} from "../lib/format/bench-claims.js";
 
 /** A figure of Table 1: key in `metrics` / `intervals`, how to print it, which way is better. */
 export interface MetricRow {
@@ -84,15 +85,7 @@ const CLAIM_AXES: Record<string, ClaimAxis[]> = {
   ]
 };
 
-export interface Claim {
-  id: string;
-  statement: string;
-  paper: string;
-  measured: Record<string, number>;
-  confirmed: boolean | null;
-  significant: boolean | null;
-  detail: string;
-}
+export type {Claim};
 
 /** One dot of a claim's forest plot: a paired mean difference with its 95% half-width. */
 export interface ClaimPoint {
