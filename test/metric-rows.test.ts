@@ -11,7 +11,7 @@ import {beforeAll, describe, expect, it} from "vitest";
 import {selectNodeBackend} from "../loaders/backend.js";
 import {readCoco} from "../loaders/batch/datasets.js";
 import {evaluateDataset, metricRowId} from "../loaders/batch/evaluate.js";
-import {classProbabilities, probabilityScorer} from "../loaders/bench/image-metrics.js";
+import {activateRows, probabilityScorer} from "../loaders/bench/image-metrics.js";
 import {benchSettings} from "../loaders/bench/settings.js";
 import {loadSplit} from "../loaders/datasets/splits.js";
 import {openModel} from "../loaders/model-files.js";
@@ -25,18 +25,17 @@ beforeAll(async () => {
 });
 
 describe("metric rows", () => {
-  it("takes a class's probability from logits (hand-computed softmax and sigmoid)", () => {
+  it("turns logits into probabilities (hand-computed softmax and sigmoid)", () => {
     const logits = Float32Array.from([0, Math.log(3), 0, /* second row */ 2, 2, 2]);
-    // Row 1: exp = 1, 3, 1 -> class 1 = 3/5; row 2: equal logits -> 1/3.
-    const softmax = classProbabilities(logits, 3, 1, "softmax");
-    expect(softmax[0]).toBeCloseTo(0.6, 6);
-    expect(softmax[1]).toBeCloseTo(1 / 3, 6);
-    // sigmoid(log 3) = 3/4, sigmoid(2) = 1/(1 + e^-2).
-    const sigmoid = classProbabilities(logits, 3, 1, "sigmoid");
-    expect(sigmoid[0]).toBeCloseTo(0.75, 6);
-    expect(sigmoid[1]).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
+    // Row 1: exp = 1, 3, 1 -> 1/5, 3/5, 1/5; row 2: equal logits -> 1/3 each.
+    const softmax = Array.from(activateRows(logits, 3, "softmax"));
+    [0.2, 0.6, 0.2, 1 / 3, 1 / 3, 1 / 3].forEach((p, i) => expect(softmax[i]).toBeCloseTo(p, 6));
+    // sigmoid(0) = 1/2, sigmoid(log 3) = 3/4, sigmoid(2) = 1/(1 + e^-2).
+    const sigmoid = Array.from(activateRows(logits, 3, "sigmoid"));
+    [0.5, 0.75, 0.5].forEach((p, i) => expect(sigmoid[i]).toBeCloseTo(p, 6));
+    expect(sigmoid[3]).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
     // Large logits do not overflow the softmax.
-    expect(classProbabilities(Float32Array.from([1000, 0]), 2, 0, "softmax")[0]).toBeCloseTo(1, 9);
+    expect(activateRows(Float32Array.from([1000, 0]), 2, "softmax")[0]).toBeCloseTo(1, 6);
   });
 
   it("scores on ONNX Runtime as on tfjs, to float rounding (vgg-scenes, sigmoid)", async () => {
@@ -71,8 +70,13 @@ describe("metric rows", () => {
       const stored = JSON.parse(readFileSync(marked, "utf8")) as {deletionAuc: number};
       writeFileSync(marked, JSON.stringify({...stored, deletionAuc: 123}));
       const second = await run(8);
-      expect(second.rows.filter((r) => r.deletionAuc === 123)).toHaveLength(1);
-      expect(second.rows.filter((r) => r.deletionAuc !== 123).map((r) => ({...r}))).toEqual(first.rows.filter((r) => r.deletionAuc !== stored.deletionAuc));
+      const id = (r: {file: string; method: string; classIndex: number}) => `${r.file} ${r.method} ${r.classIndex}`;
+      const markedRows = second.rows.filter((r) => r.deletionAuc === 123);
+      expect(markedRows).toHaveLength(1);
+      // Every other row is read back unchanged.
+      const rest = (rows: typeof first.rows) => rows.filter((r) => id(r) !== id(markedRows[0]!));
+      expect(rest(second.rows)).toEqual(rest(first.rows));
+      expect(first.rows.find((r) => id(r) === id(markedRows[0]!))!.deletionAuc).toBe(stored.deletionAuc);
       // Another curve length is another row: computed, and the marked one is not read.
       const third = await run(4);
       expect(third.rows.some((r) => r.deletionAuc === 123)).toBe(false);

@@ -18,7 +18,7 @@ import {metricIntervals, type MetricKey} from "../bench/per-image.js";
 import {benchSettings, pointingTolerance} from "../bench/settings.js";
 import type {BenchSettings, ImageRow, MethodMetrics} from "../bench/types.js";
 import {readImageFile} from "../image-io.js";
-import {createForwardEngine, type ForwardEngine} from "../onnx/engine.js";
+import {RunEngine} from "../onnx/run-engine.js";
 import type {PoolModel} from "../pool/pool.js";
 import {classMapping, type AnnotatedDataset, type AnnotatedImage} from "./datasets.js";
 import {runBatch, type BatchItem, type BatchProgress, type BatchRunResult} from "./run.js";
@@ -222,7 +222,8 @@ async function metricRows(
     if (same) last.push(entry);
     else chunks.push([entry]);
   }
-  let engine: ForwardEngine | null = null;
+  // The same engine rule as the bench table's (RunEngine), so both give the same rows.
+  const engine = new RunEngine(model, {...(options.engine ? {engine: options.engine} : {}), threads: options.workers ?? availableParallelism()});
   try {
     for (const chunk of chunks) {
       const inputs: MetricInput<NamedImage>[] = [];
@@ -236,15 +237,11 @@ async function metricRows(
           inputs.push({image: named, classIndex, truth: classTruth(instances, classIndex, image.width, image.height, settings.truth)});
       }
       const keyOf = (input: MetricInput<NamedImage>, method: string) => byIndex.get(position.get(`${input.image.file}\0${method}\0${input.classIndex}`)!)!.key;
-      const stored = inputs.map((input) => {
-        const id = metricRowId(settings, input.truth);
-        return methods.map((method) => store.readMetricRow<ImageRow>(keyOf(input, method), id));
-      });
+      const rowIds = inputs.map((input) => metricRowId(settings, input.truth));
+      const stored = inputs.map((input, n) => methods.map((method) => store.readMetricRow<ImageRow>(keyOf(input, method), rowIds[n]!)));
       // Contexts (one forward pass for the chunk, the scorers) only when some row is missing.
       const missing = stored.some((row) => row.some((r) => r === null));
-      if (missing)
-        engine ??= await createForwardEngine(model, {...(options.engine ? {engine: options.engine} : {}), threads: options.workers ?? availableParallelism()});
-      const contexts = missing ? await imageContexts(model, inputs, settings, engine?.engine === "onnx" ? engine : undefined) : null;
+      const contexts = missing ? await imageContexts(model, inputs, settings, await engine.metricsEngine()) : null;
       for (const [n, input] of inputs.entries()) {
         const tolerance = pointingTolerance(input.image.width, input.image.height);
         for (const [m, method] of methods.entries()) {
@@ -261,7 +258,7 @@ async function metricRows(
               passes: record.passes
             };
             row = await imageRow(model.meta.name, method, contexts![n]!, explained, record.ms, settings, tolerance);
-            store.writeMetricRow(key, metricRowId(settings, input.truth), row);
+            store.writeMetricRow(key, rowIds[n]!, row);
           }
           rows.push(row);
           options.onMetricsProgress?.(++done, total);
@@ -269,7 +266,7 @@ async function metricRows(
       }
     }
   } finally {
-    await engine?.dispose();
+    await engine.dispose();
   }
   // Rows in work-list order (image, method, class), like the batch manifest.
   return rows.sort((a, b) => position.get(`${a.file}\0${a.method}\0${a.classIndex}`)! - position.get(`${b.file}\0${b.method}\0${b.classIndex}`)!);

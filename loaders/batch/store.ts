@@ -101,7 +101,7 @@ export class ResultStore {
 
   /**
    * A Table 1 row computed earlier from `key`'s map under the metric settings `settingsId` (see
-   * metricSettingsId), or null: a rerun of `evaluate` or `bench --full` reads it instead of
+   * metricRowId in evaluate.ts), or null: a rerun of `evaluate` or `bench --full` reads it instead of
    * redoing the deletion / insertion curves. Kept under metrics/, apart from the maps.
    */
   readMetricRow<R>(key: string, settingsId: string): R | null {

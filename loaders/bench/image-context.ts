@@ -3,13 +3,12 @@
  * itself: shared by the bench (loaders/bench/run.ts) and `saliency evaluate`, so both give the
  * same figures for the same images by construction.
  */
-import * as tf from "@tensorflow/tfjs";
 import type {SaliencyMap} from "../../src/lib/maps/types.js";
 import {gaussianBlurImage} from "../../src/lib/metrics/blur.js";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
-import {activateLogits, type ScoreMode} from "../../src/lib/model/score.js";
+import type {ScoreMode} from "../../src/lib/model/score.js";
 import type {RgbImage} from "../../src/lib/explain/types.js";
-import {faithfulnessScores, localisationScores, probabilityScorer, type ProbabilityScorer} from "./image-metrics.js";
+import {faithfulnessScores, localisationScores, probabilityRows, probabilityScorer, type ProbabilityScorer} from "./image-metrics.js";
 import type {ForwardEngine} from "../onnx/engine.js";
 import {insertionBlur} from "./settings.js";
 import type {BenchSettings, ImageRow} from "./types.js";
@@ -46,7 +45,7 @@ export async function imageContexts<I extends NamedImage>(
   model: ExplainableModel,
   inputs: readonly MetricInput<I>[],
   settings: BenchSettings,
-  /** Where the Drop / Increase and curve passes run (default: tfjs). */
+  /** Where Y, Drop / Increase and the curves' passes run (default: tfjs). */
   forward?: ForwardEngine
 ): Promise<ImageContext<I>[]> {
   if (inputs.length === 0) return [];
@@ -54,14 +53,7 @@ export async function imageContexts<I extends NamedImage>(
   if (inputs.some((i) => i.image.width !== width || i.image.height !== height)) throw new Error("imageContexts takes images of one size");
   const batch = new Float32Array(inputs.length * width * height * 3);
   inputs.forEach(({image}, n) => batch.set(image.rgb, n * width * height * 3));
-  const probabilities = tf.tidy(() => {
-    const raw = tf.tensor4d(batch, [inputs.length, height, width, 3]);
-    const pixels =
-      height === model.inputHeight && width === model.inputWidth ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
-    return activateLogits(model.logits(pixels), model.probabilityMode);
-  });
-  const values = await probabilities.data();
-  probabilities.dispose();
+  const values = await probabilityRows(model, batch, inputs.length, width, height, forward);
   const classes = model.numClasses;
   const blur = insertionBlur(settings, width, height);
   return inputs.map(({image, classIndex, truth}, n) => {

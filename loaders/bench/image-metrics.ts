@@ -10,46 +10,64 @@ import {keepTopFraction} from "../../src/lib/metrics/apply-mask.js";
 import {deletionInsertionCurve} from "../../src/lib/metrics/deletion-insertion.js";
 import {bboxScore, ebpg, pointingGame, topFractionIou} from "../../src/lib/metrics/localization.js";
 import type {ExplainableModel} from "../../src/lib/model/adapter.js";
+import {activateLogits} from "../../src/lib/model/score.js";
 import type {ForwardEngine} from "../onnx/engine.js";
+import {sigmoid} from "../train/multilabel.js";
 
 /** Probability of `classIndex` (model.probabilityMode) for a batch of HWC pixel images (resized to the model if needed). */
 export type ProbabilityScorer = (images: readonly Float32Array[]) => Promise<number[]>;
 
 /**
- * With `forward` (an ONNX Runtime engine, typically), the curves' many forward passes run there
- * and the class probability is taken in JS; without it, on tfjs. The two agree to float rounding.
+ * Probabilities [n, classes] (model.probabilityMode) of `n` HWC pixel images: on `forward` (an ONNX
+ * Runtime engine) when given and the images are the model's size, the activation then taken in
+ * JS; else on tfjs, resized if needed. The two agree to float rounding. Y, O and the curves all
+ * come from here, so Drop / Increase never compare probabilities from two engines.
  */
-export function probabilityScorer(model: ExplainableModel, classIndex: number, width: number, height: number, forward?: ForwardEngine): ProbabilityScorer {
+export async function probabilityRows(
+  model: ExplainableModel,
+  data: Float32Array,
+  n: number,
+  width: number,
+  height: number,
+  forward?: ForwardEngine
+): Promise<Float32Array> {
   const sameSize = height === model.inputHeight && width === model.inputWidth;
+  if (forward && sameSize) return activateRows(await forward.forward(data, n), model.numClasses, model.probabilityMode);
+  const probabilities = tf.tidy(() => {
+    const raw = tf.tensor4d(data, [n, height, width, 3]);
+    const pixels = sameSize ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
+    return activateLogits(model.logits(pixels), model.probabilityMode);
+  });
+  try {
+    return (await probabilities.data()) as Float32Array;
+  } finally {
+    probabilities.dispose();
+  }
+}
+
+export function probabilityScorer(model: ExplainableModel, classIndex: number, width: number, height: number, forward?: ForwardEngine): ProbabilityScorer {
   return async (images) => {
     const size = width * height * 3;
     const data = new Float32Array(images.length * size);
     images.forEach((image, i) => data.set(image, i * size));
-    if (forward && sameSize) return classProbabilities(await forward.forward(data, images.length), model.numClasses, classIndex, model.probabilityMode);
-    const scores = tf.tidy(() => {
-      const raw = tf.tensor4d(data, [images.length, height, width, 3]);
-      const pixels = sameSize ? raw : tf.image.resizeBilinear(raw, [model.inputHeight, model.inputWidth], false, true);
-      return model.scores(pixels, classIndex, model.probabilityMode);
-    });
-    const values = Array.from(await scores.data());
-    scores.dispose();
-    return values;
+    const rows = await probabilityRows(model, data, images.length, width, height, forward);
+    return Array.from({length: images.length}, (_, i) => rows[i * model.numClasses + classIndex]!);
   };
 }
 
-/** Row-major logits [n, classes] -> each row's probability of `classIndex` (a stable softmax, or the sigmoid). */
-export function classProbabilities(logits: Float32Array, classes: number, classIndex: number, mode: "softmax" | "sigmoid"): number[] {
-  const n = logits.length / classes;
-  return Array.from({length: n}, (_, i) => {
-    const row = logits.subarray(i * classes, (i + 1) * classes);
-    const z = row[classIndex]!;
-    if (mode === "sigmoid") return 1 / (1 + Math.exp(-z));
+/** Row-major logits [n, classes] -> probabilities: a stable softmax per row, or the sigmoid of each. */
+export function activateRows(logits: Float32Array, classes: number, mode: "softmax" | "sigmoid"): Float32Array {
+  if (mode === "sigmoid") return logits.map(sigmoid);
+  const out = new Float32Array(logits.length);
+  for (let start = 0; start < logits.length; start += classes) {
+    const row = logits.subarray(start, start + classes);
     let max = -Infinity;
     for (const v of row) max = Math.max(max, v);
     let sum = 0;
     for (const v of row) sum += Math.exp(v - max);
-    return Math.exp(z - max) / sum;
-  });
+    row.forEach((v, c) => (out[start + c] = Math.exp(v - max) / sum));
+  }
+  return out;
 }
 
 export interface LocalisationScores {
